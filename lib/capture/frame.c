@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Frame walker: link layer -> IP -> UDP payload, over untrusted bytes.
+ * Checked in a fixed order at each layer: the header fits, its claimed
+ * length is at least the header, the claimed length fits what was captured.
+ */
+#include <pcap/dlt.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "nfw_capture.h"
+
+#define VLAN_MAX 4
+#define IPV6_EXT_MAX 8
+
+static inline uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int
+udp_payload(const uint8_t *p, size_t len, bool trunc, struct nfw_capture_pkt *out, unsigned *skip)
+{
+	if (len < 8) {
+		*skip = trunc ? NFW_CAPTURE_SKIP_TRUNCATED : NFW_CAPTURE_SKIP_BAD_HEADER;
+		return 0;
+	}
+	uint16_t ul = be16(p + 4);
+	if (ul < 8) {
+		*skip = NFW_CAPTURE_SKIP_BAD_HEADER;
+		return 0;
+	}
+	if (ul > len) {
+		*skip = trunc ? NFW_CAPTURE_SKIP_TRUNCATED : NFW_CAPTURE_SKIP_BAD_HEADER;
+		return 0;
+	}
+	out->src.port = be16(p);
+	out->dst_port = be16(p + 2);
+	out->payload = p + 8;
+	out->len = ul - 8u;
+	return 1;
+}
+
+static int
+ipv4(const uint8_t *p, size_t len, bool trunc, struct nfw_capture_pkt *out, unsigned *skip)
+{
+	if (len < 20 || (p[0] >> 4) != 4) {
+		*skip = len < 20 && trunc ? NFW_CAPTURE_SKIP_TRUNCATED : NFW_CAPTURE_SKIP_BAD_HEADER;
+		return 0;
+	}
+	size_t ihl = (size_t)(p[0] & 0x0f) * 4;
+	size_t tl = be16(p + 2);
+	if (ihl < 20 || tl < ihl) {
+		*skip = NFW_CAPTURE_SKIP_BAD_HEADER;
+		return 0;
+	}
+	if (tl > len) {
+		*skip = trunc ? NFW_CAPTURE_SKIP_TRUNCATED : NFW_CAPTURE_SKIP_BAD_HEADER;
+		return 0;
+	}
+	if ((be16(p + 6) & 0x3fff) != 0) { /* MF set or offset non-zero */
+		*skip = NFW_CAPTURE_SKIP_FRAGMENT;
+		return 0;
+	}
+	if (p[9] != 17) {
+		*skip = NFW_CAPTURE_SKIP_NOT_UDP;
+		return 0;
+	}
+	nfw_flow_addr_set4(out->src.addr, be32(p + 12));
+	return udp_payload(p + ihl, tl - ihl, trunc, out, skip);
+}
+
+static int
+ipv6(const uint8_t *p, size_t len, bool trunc, struct nfw_capture_pkt *out, unsigned *skip)
+{
+	if (len < 40 || (p[0] >> 4) != 6) {
+		*skip = len < 40 && trunc ? NFW_CAPTURE_SKIP_TRUNCATED : NFW_CAPTURE_SKIP_BAD_HEADER;
+		return 0;
+	}
+	size_t pl = be16(p + 4);
+	if (pl > len - 40) {
+		*skip = trunc ? NFW_CAPTURE_SKIP_TRUNCATED : NFW_CAPTURE_SKIP_BAD_HEADER;
+		return 0;
+	}
+	const uint8_t *q = p + 40;
+	size_t left = pl;
+	uint8_t nh = p[6];
+	for (int i = 0; i < IPV6_EXT_MAX && (nh == 0 || nh == 43 || nh == 60 || nh == 44); i++) {
+		if (left < 8) {
+			*skip = NFW_CAPTURE_SKIP_BAD_HEADER;
+			return 0;
+		}
+		if (nh == 44) {
+			*skip = NFW_CAPTURE_SKIP_FRAGMENT;
+			return 0;
+		}
+		size_t el = ((size_t)q[1] + 1) * 8;
+		if (el > left) {
+			*skip = NFW_CAPTURE_SKIP_BAD_HEADER;
+			return 0;
+		}
+		nh = q[0];
+		q += el;
+		left -= el;
+	}
+	if (nh != 17) {
+		*skip = NFW_CAPTURE_SKIP_NOT_UDP;
+		return 0;
+	}
+	memcpy(out->src.addr, p + 8, 16);
+	return udp_payload(q, left, trunc, out, skip);
+}
+
+static int
+by_ethertype(uint16_t type, const uint8_t *p, size_t len, bool trunc, struct nfw_capture_pkt *out,
+	     unsigned *skip)
+{
+	if (type == 0x0800)
+		return ipv4(p, len, trunc, out, skip);
+	if (type == 0x86dd)
+		return ipv6(p, len, trunc, out, skip);
+	*skip = NFW_CAPTURE_SKIP_NOT_IP;
+	return 0;
+}
+
+static int
+by_version(const uint8_t *p, size_t len, bool trunc, struct nfw_capture_pkt *out, unsigned *skip)
+{
+	if (len >= 1 && (p[0] >> 4) == 4)
+		return ipv4(p, len, trunc, out, skip);
+	if (len >= 1 && (p[0] >> 4) == 6)
+		return ipv6(p, len, trunc, out, skip);
+	*skip = NFW_CAPTURE_SKIP_NOT_IP;
+	return 0;
+}
+
+int
+nfw_capture_parse_frame(int linktype, const uint8_t *f, size_t caplen, size_t wirelen,
+			struct nfw_capture_pkt *out, unsigned *skip)
+{
+	bool trunc = caplen < wirelen;
+
+	switch (linktype) {
+	case DLT_EN10MB: {
+		if (caplen < 14) {
+			*skip = NFW_CAPTURE_SKIP_TRUNCATED;
+			return 0;
+		}
+		size_t off = 12;
+		uint16_t type = be16(f + off);
+		int depth = 0;
+		while (type == 0x8100 || type == 0x88a8 || type == 0x9100) {
+			if (++depth > VLAN_MAX) {
+				*skip = NFW_CAPTURE_SKIP_VLAN_DEPTH;
+				return 0;
+			}
+			off += 4;
+			if (caplen - off < 2) {
+				*skip = NFW_CAPTURE_SKIP_TRUNCATED;
+				return 0;
+			}
+			type = be16(f + off);
+		}
+		off += 2;
+		return by_ethertype(type, f + off, caplen - off, trunc, out, skip);
+	}
+	case DLT_LINUX_SLL:
+		if (caplen < 16) {
+			*skip = NFW_CAPTURE_SKIP_TRUNCATED;
+			return 0;
+		}
+		return by_ethertype(be16(f + 14), f + 16, caplen - 16, trunc, out, skip);
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+		if (caplen < 20) {
+			*skip = NFW_CAPTURE_SKIP_TRUNCATED;
+			return 0;
+		}
+		return by_ethertype(be16(f), f + 20, caplen - 20, trunc, out, skip);
+#endif
+	case DLT_RAW:
+	case 101: /* LINKTYPE_RAW */
+	case 228: /* LINKTYPE_IPV4 */
+	case 229: /* LINKTYPE_IPV6 */
+		return by_version(f, caplen, trunc, out, skip);
+	case DLT_NULL:
+	case DLT_LOOP:
+		if (caplen < 4) {
+			*skip = NFW_CAPTURE_SKIP_TRUNCATED;
+			return 0;
+		}
+		return by_version(f + 4, caplen - 4, trunc, out, skip);
+	default:
+		*skip = NFW_CAPTURE_SKIP_LINKTYPE;
+		return 0;
+	}
+}

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Data sets (v9 FlowSet id >= 256, IPFIX Set id >= 256): run a compiled
+ * template over each record, and keep sets whose template has not arrived
+ * yet in a small bounded queue.
+ *
+ * A data set holds as many whole records as fit; what is left (shorter than
+ * one record) is padding (RFC 7011 §3.3.1), which some exporters fill with
+ * non-zero bytes: it is accepted. A variable-length record that runs past
+ * the set end is a short_record drop.
+ *
+ * Records of options templates feed the sampling table (IEs 34, 35, 48-50,
+ * 302, 305/306, 309/310, 318/319) and systemInitTimeMilliseconds (160).
+ * Records of templates that carry neither addresses nor counters (NBAR
+ * application names, firewall event tables) are counted, not emitted.
+ */
+#include "decode_priv.h"
+
+#define NTP_UNIX_OFFSET 2208988800ULL
+
+struct rec_acc {
+	uint64_t start, end;
+	uint64_t sampler_id;
+	uint64_t s_int, s_pkti, s_space, s_size, s_pop, s_total, s_sel, sysinit;
+	uint8_t start_op, end_op;
+	bool has_sampler;
+};
+
+static inline uint64_t
+ntp_to_ms(uint64_t v)
+{
+	uint64_t sec = v >> 32;
+	uint64_t frac = v & 0xffffffffu;
+	if (sec < NTP_UNIX_OFFSET)
+		return 0;
+	return (sec - NTP_UNIX_OFFSET) * 1000 + ((frac * 1000) >> 32);
+}
+
+static inline void
+exec_op(const struct tpl_op *o, const uint8_t *p, unsigned len, struct nfw_flow *f,
+	struct rec_acc *a)
+{
+	switch (o->code) {
+	case OP_SKIP: break;
+	case OP_SRC4: nfw_flow_addr_set4(f->src_addr, rd32(p)); f->af = 4; break;
+	case OP_DST4: nfw_flow_addr_set4(f->dst_addr, rd32(p)); f->af = 4; break;
+	case OP_NH4: nfw_flow_addr_set4(f->nexthop, rd32(p)); break;
+	case OP_SRC6: memcpy(f->src_addr, p, 16); f->af = 6; break;
+	case OP_DST6: memcpy(f->dst_addr, p, 16); f->af = 6; break;
+	case OP_NH6: memcpy(f->nexthop, p, 16); break;
+	case OP_SPORT: f->src_port = (uint16_t)rd_uint(p, len); break;
+	case OP_DPORT: f->dst_port = (uint16_t)rd_uint(p, len); break;
+	case OP_ICMP:
+		if (f->dst_port == 0)
+			f->dst_port = (uint16_t)rd_uint(p, len);
+		break;
+	case OP_PROTO: f->proto = (uint8_t)rd_uint(p, len); break;
+	case OP_TCPFLAGS: f->tcp_flags = (uint8_t)rd_uint(p, len); break;
+	case OP_TOS: f->tos = (uint8_t)rd_uint(p, len); break;
+	case OP_BYTES: f->bytes = rd_uint(p, len); break;
+	case OP_PKTS: f->packets = rd_uint(p, len); break;
+	case OP_IN_IF: f->in_if = (uint32_t)rd_uint(p, len); break;
+	case OP_OUT_IF: f->out_if = (uint32_t)rd_uint(p, len); break;
+	case OP_SRC_AS: f->src_as = (uint32_t)rd_uint(p, len); break;
+	case OP_DST_AS: f->dst_as = (uint32_t)rd_uint(p, len); break;
+	case OP_DIRECTION: f->direction = (uint8_t)rd_uint(p, len); break;
+	case OP_END_REASON: f->end_reason = (uint8_t)rd_uint(p, len); break;
+	case OP_START_UP: case OP_START_S: case OP_START_MS: case OP_START_NTP: case OP_START_DUS:
+		a->start = rd_uint(p, len);
+		a->start_op = o->code;
+		break;
+	case OP_END_UP: case OP_END_S: case OP_END_MS: case OP_END_NTP: case OP_END_DUS:
+		a->end = rd_uint(p, len);
+		a->end_op = o->code;
+		break;
+	case OP_SAMPLER_ID: a->sampler_id = rd_uint(p, len); a->has_sampler = true; break;
+	case OP_SAMPLING_INT: a->s_int = rd_uint(p, len); break;
+	case OP_SAMPLING_PKTI: a->s_pkti = rd_uint(p, len); break;
+	case OP_SAMPLING_SPACE: a->s_space = rd_uint(p, len); break;
+	case OP_SAMPLING_SIZE: a->s_size = rd_uint(p, len); break;
+	case OP_SAMPLING_POP: a->s_pop = rd_uint(p, len); break;
+	case OP_SEL_TOTAL: a->s_total = rd_uint(p, len); break;
+	case OP_SEL_SELECTED: a->s_sel = rd_uint(p, len); break;
+	case OP_SYSINIT_MS: a->sysinit = rd_uint(p, len); break;
+	default: break;
+	}
+}
+
+static uint64_t
+abs_time(const struct msg_ctx *m, uint8_t op, uint64_t v, bool *ok)
+{
+	*ok = true;
+	switch (op) {
+	case OP_START_MS: case OP_END_MS: return v;
+	case OP_START_S: case OP_END_S: return v * 1000;
+	case OP_START_NTP: case OP_END_NTP: return ntp_to_ms(v);
+	case OP_START_DUS: case OP_END_DUS: return m->export_ms - v / 1000;
+	case OP_START_UP: case OP_END_UP:
+		if (m->version == 9)
+			return (uint64_t)((int64_t)m->export_ms - (int32_t)(m->uptime_ms - (uint32_t)v));
+		if (m->dom != NULL && m->dom->sysinit_ms != 0)
+			return m->dom->sysinit_ms + v;
+		break;
+	default: break;
+	}
+	*ok = false;
+	return m->export_ms;
+}
+
+/* The sampling rate an options or data record announces, or 0. */
+static uint32_t
+acc_rate(const struct rec_acc *a)
+{
+	uint64_t r = 0;
+	if (a->s_int > 0)
+		r = a->s_int;
+	else if (a->s_pkti > 0 && a->s_space > 0)
+		r = (a->s_pkti + a->s_space) / a->s_pkti;
+	else if (a->s_size > 0 && a->s_pop > 0)
+		r = a->s_pop / a->s_size;
+	else if (a->s_sel > 0 && a->s_total > 0)
+		r = a->s_total / a->s_sel;
+	if (r > UINT32_MAX)
+		r = UINT32_MAX;
+	return (uint32_t)r;
+}
+
+static void
+finish_options(struct nfw_decode *d, struct msg_ctx *m, const struct rec_acc *a)
+{
+	uint32_t rate = acc_rate(a);
+
+	CNT(d, m->ex, options_records, 1);
+	if (rate > 0)
+		nfw_sampler_set(d, m, a->sampler_id, a->has_sampler, rate);
+	if (a->sysinit != 0 && m->dom != NULL)
+		m->dom->sysinit_ms = a->sysinit;
+}
+
+static void
+finish_flow(struct nfw_decode *d, struct msg_ctx *m, struct nfw_flow *f, const struct rec_acc *a)
+{
+	bool ok_s = false, ok_e = false;
+
+	if (a->start_op)
+		f->start_ms = abs_time(m, a->start_op, a->start, &ok_s);
+	if (a->end_op)
+		f->end_ms = abs_time(m, a->end_op, a->end, &ok_e);
+	if (!ok_s && ok_e)
+		f->start_ms = f->end_ms;
+	else if (ok_s && !ok_e)
+		f->end_ms = f->start_ms;
+	else if (!ok_s && !ok_e) {
+		f->start_ms = f->end_ms = m->export_ms;
+		f->flags |= NFW_FLOW_F_TIME_APPROX;
+	}
+	if (f->af == 0)
+		f->af = 4;
+	memcpy(f->exporter, m->ex->addr.addr, 16);
+	f->exporter_port = m->ex->addr.port;
+	f->domain = m->domain;
+	f->version = m->version == 9 ? NFW_FLOW_V9 : NFW_FLOW_IPFIX;
+
+	uint32_t rate = acc_rate(a);
+	if (rate == 0)
+		rate = nfw_rate_lookup(d, m, a->sampler_id, a->has_sampler);
+	nfw_finish_rate(d, m->ex, f, rate, rate != 0);
+}
+
+static inline void
+flow_clear(struct nfw_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+void
+nfw_data_set_with(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t, const uint8_t *p,
+		  size_t len)
+{
+	const uint8_t *end = p + len;
+	const bool is_opt = (t->flags & TPL_F_OPTIONS) != 0;
+	const bool is_flow = (t->flags & TPL_F_FLOW) != 0;
+	struct nfw_flow scratch;
+	uint64_t nrec = 0;
+
+	if ((t->flags & TPL_F_VARLEN) == 0) {
+		const size_t rl = t->min_len;
+		while ((size_t)(end - p) >= rl) {
+			struct rec_acc a;
+			struct nfw_flow *f = is_flow ? nfw_out_slot(d, m->ex) : &scratch;
+			memset(&a, 0, sizeof(a));
+			if (f == NULL) {
+				f = &scratch; /* batch full: counted; still walk for sampling */
+			}
+			flow_clear(f);
+			for (unsigned i = 0; i < t->nops; i++) {
+				const struct tpl_op *o = &t->ops[i];
+				exec_op(o, p + o->off, o->len, f, &a);
+			}
+			p += rl;
+			nrec++;
+			if (is_opt)
+				finish_options(d, m, &a);
+			else if (is_flow && f != &scratch)
+				finish_flow(d, m, f, &a);
+			else if (!is_flow)
+				CNT(d, m->ex, options_records, 1);
+		}
+	} else {
+		while (p < end) {
+			struct rec_acc a;
+			struct nfw_flow *f;
+			const uint8_t *q = p;
+			bool short_rec = false;
+
+			if ((size_t)(end - p) < t->min_len)
+				break; /* padding */
+			memset(&a, 0, sizeof(a));
+			f = is_flow ? nfw_out_slot(d, m->ex) : &scratch;
+			if (f == NULL)
+				f = &scratch;
+			flow_clear(f);
+			for (unsigned i = 0; i < t->nops; i++) {
+				const struct tpl_op *o = &t->ops[i];
+				size_t flen = o->len;
+				if (flen == TPL_VARLEN) {
+					if (q >= end) { short_rec = true; break; }
+					flen = *q++;
+					if (flen == 255) {
+						if ((size_t)(end - q) < 2) { short_rec = true; break; }
+						flen = rd16(q);
+						q += 2;
+					}
+				}
+				if (flen > (size_t)(end - q)) {
+					short_rec = true;
+					break;
+				}
+				if (o->code != OP_SKIP) {
+					if (o->len != TPL_VARLEN)
+						exec_op(o, q, (unsigned)flen, f, &a);
+				}
+				q += flen;
+			}
+			if (short_rec) {
+				if (f != &scratch)
+					d->nout--; /* give the slot back */
+				CNT_DROP(d, m->ex, rec_dropped, NFW_DROP_SHORT_RECORD);
+				break;
+			}
+			p = q;
+			nrec++;
+			if (is_opt)
+				finish_options(d, m, &a);
+			else if (is_flow && f != &scratch)
+				finish_flow(d, m, f, &a);
+			else if (!is_flow)
+				CNT(d, m->ex, options_records, 1);
+		}
+	}
+	t->records += nrec;
+	m->data_records += nrec;
+}
+
+void
+nfw_data_set(struct nfw_decode *d, struct msg_ctx *m, uint16_t tid, const uint8_t *p, size_t len)
+{
+	struct tpl *t = nfw_tpl_find(d, m->exp_idx, m->domain, tid);
+
+	if (t != NULL) {
+		nfw_data_set_with(d, m, t, p, len);
+		return;
+	}
+	/* no template yet: the record count of this message is unknown */
+	m->count_unknown = true;
+	if (len > d->pending_slot_size) {
+		CNT_DROP(d, m->ex, set_dropped, NFW_DROP_NO_TEMPLATE);
+		return;
+	}
+	uint32_t slot = UINT32_MAX;
+	uint64_t oldest = UINT64_MAX;
+	uint32_t oldest_i = 0;
+	for (uint32_t i = 0; i < d->prm.pending_sets; i++) {
+		if (!d->pending[i].used) {
+			slot = i;
+			break;
+		}
+		if (d->pending[i].arrived_ms < oldest) {
+			oldest = d->pending[i].arrived_ms;
+			oldest_i = i;
+		}
+	}
+	if (slot == UINT32_MAX) {
+		/* queue full: the oldest set gives way */
+		struct pending_set *o = &d->pending[oldest_i];
+		struct exporter *oex = &d->exporters[o->exp_idx];
+		CNT_DROP(d, oex, set_dropped, NFW_DROP_NO_TEMPLATE);
+		o->used = 0;
+		d->npending--;
+		slot = oldest_i;
+	}
+	struct pending_set *ps = &d->pending[slot];
+	ps->key = tpl_key(m->exp_idx, m->domain, tid);
+	ps->arrived_ms = m->now_ms;
+	ps->export_ms = m->export_ms;
+	ps->uptime_ms = m->uptime_ms;
+	ps->exp_idx = m->exp_idx;
+	ps->domain = m->domain;
+	ps->version = (uint8_t)m->version;
+	ps->len = (uint32_t)len;
+	memcpy(ps->data, p, len);
+	ps->used = 1;
+	d->npending++;
+	CNT(d, m->ex, sets_deferred, 1);
+}
+
+void
+nfw_pending_replay(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t)
+{
+	/* oldest first, so records come out in arrival order */
+	for (;;) {
+		uint32_t best = UINT32_MAX;
+		uint64_t best_t = UINT64_MAX;
+		for (uint32_t i = 0; i < d->prm.pending_sets; i++) {
+			struct pending_set *ps = &d->pending[i];
+			if (ps->used && ps->key.w[0] == t->key.w[0] && ps->key.w[1] == t->key.w[1] &&
+			    ps->key.w[2] == t->key.w[2] && ps->arrived_ms < best_t) {
+				best = i;
+				best_t = ps->arrived_ms;
+			}
+		}
+		if (best == UINT32_MAX)
+			return;
+		struct pending_set *ps = &d->pending[best];
+		struct msg_ctx r = *m;
+		r.export_ms = ps->export_ms;
+		r.uptime_ms = ps->uptime_ms;
+		r.version = ps->version;
+		r.data_records = 0;
+		ps->used = 0;
+		d->npending--;
+		CNT(d, m->ex, sets_replayed, 1);
+		nfw_data_set_with(d, &r, t, ps->data, ps->len);
+	}
+}
+
+void
+nfw_pending_age(struct nfw_decode *d, uint64_t now_ms)
+{
+	for (uint32_t i = 0; i < d->prm.pending_sets; i++) {
+		struct pending_set *ps = &d->pending[i];
+		if (ps->used && now_ms > ps->arrived_ms + d->prm.pending_max_age_ms) {
+			CNT_DROP(d, &d->exporters[ps->exp_idx], set_dropped, NFW_DROP_NO_TEMPLATE);
+			ps->used = 0;
+			d->npending--;
+		}
+	}
+}

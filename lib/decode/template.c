@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Template cache: validation, compilation to a flat op table, and the cache
+ * keyed by (exporter, observation domain, template id).
+ *
+ * Compilation maps each Information Element to an opcode (ie_map below).
+ * Where several IEs could fill the same record field (octetDeltaCount vs
+ * octetTotalCount vs initiatorOctets; seconds vs milliseconds vs sysUpTime
+ * timestamps), the best one present is chosen here, once, by rank; the rest
+ * become skips. A template with only fixed-length fields keeps just the ops
+ * it uses, each with its byte offset, so a record decodes in a loop over a
+ * handful of ops with one bounds check per record. A template with
+ * variable-length fields (RFC 7011 §7; Huawei v9 IE 236) keeps one op per
+ * field and is walked with a cursor.
+ *
+ * Refusals, counted per set in set_dropped[]:
+ *   bad_template     id < 256, field count 0 (v9), scope count 0 or above
+ *                    the field count, records of length 0, length overflow
+ *   template_limit   fields over max_fields, templates over the per-exporter
+ *                    or total cap
+ */
+#include "decode_priv.h"
+
+enum slot_kind {
+	SK_NONE, SK_SRC, SK_DST, SK_NH, SK_SPORT, SK_DPORT, SK_BYTES, SK_PKTS,
+	SK_START, SK_END, SK__COUNT
+};
+
+struct ie_map {
+	uint8_t op;
+	uint8_t slot;
+	uint8_t rank;   /* higher wins within a slot */
+	uint8_t need;   /* required length (4, 16) or 0 for integers 1..8 */
+};
+
+static struct ie_map
+ie_map(uint16_t id)
+{
+	struct ie_map m = { OP_SKIP, SK_NONE, 0, 0 };
+#define M(o, s, r, n) do { m.op = (o); m.slot = (s); m.rank = (r); m.need = (n); } while (0)
+	switch (id) {
+	case 1: M(OP_BYTES, SK_BYTES, 5, 0); break;
+	case 2: M(OP_PKTS, SK_PKTS, 5, 0); break;
+	case 4: M(OP_PROTO, SK_NONE, 0, 0); break;
+	case 5: M(OP_TOS, SK_NONE, 0, 0); break;
+	case 6: M(OP_TCPFLAGS, SK_NONE, 0, 0); break;
+	case 7: M(OP_SPORT, SK_SPORT, 2, 0); break;
+	case 8: M(OP_SRC4, SK_SRC, 2, 4); break;
+	case 10: M(OP_IN_IF, SK_NONE, 0, 0); break;
+	case 11: M(OP_DPORT, SK_DPORT, 2, 0); break;
+	case 12: M(OP_DST4, SK_DST, 2, 4); break;
+	case 14: M(OP_OUT_IF, SK_NONE, 0, 0); break;
+	case 15: M(OP_NH4, SK_NH, 4, 4); break;
+	case 16: M(OP_SRC_AS, SK_NONE, 0, 0); break;
+	case 17: M(OP_DST_AS, SK_NONE, 0, 0); break;
+	case 18: M(OP_NH4, SK_NH, 2, 4); break;
+	case 21: M(OP_END_UP, SK_END, 2, 0); break;
+	case 22: M(OP_START_UP, SK_START, 2, 0); break;
+	case 23: M(OP_BYTES, SK_BYTES, 2, 0); break;
+	case 24: M(OP_PKTS, SK_PKTS, 2, 0); break;
+	case 27: M(OP_SRC6, SK_SRC, 1, 16); break;
+	case 28: M(OP_DST6, SK_DST, 1, 16); break;
+	case 32: M(OP_ICMP, SK_NONE, 0, 0); break;
+	case 34: M(OP_SAMPLING_INT, SK_NONE, 0, 0); break;
+	case 48: M(OP_SAMPLER_ID, SK_NONE, 0, 0); break;
+	case 50: M(OP_SAMPLING_INT, SK_NONE, 0, 0); break;
+	case 61: M(OP_DIRECTION, SK_NONE, 0, 0); break;
+	case 62: M(OP_NH6, SK_NH, 3, 16); break;
+	case 63: M(OP_NH6, SK_NH, 1, 16); break;
+	case 85: M(OP_BYTES, SK_BYTES, 4, 0); break;
+	case 86: M(OP_PKTS, SK_PKTS, 4, 0); break;
+	case 136: M(OP_END_REASON, SK_NONE, 0, 0); break;
+	case 139: M(OP_ICMP, SK_NONE, 0, 0); break;
+	case 150: M(OP_START_S, SK_START, 5, 0); break;
+	case 151: M(OP_END_S, SK_END, 5, 0); break;
+	case 152: M(OP_START_MS, SK_START, 6, 0); break;
+	case 153: M(OP_END_MS, SK_END, 6, 0); break;
+	case 154: M(OP_START_NTP, SK_START, 4, 8); break;
+	case 155: M(OP_END_NTP, SK_END, 4, 8); break;
+	case 156: M(OP_START_NTP, SK_START, 4, 8); break;
+	case 157: M(OP_END_NTP, SK_END, 4, 8); break;
+	case 158: M(OP_START_DUS, SK_START, 3, 0); break;
+	case 159: M(OP_END_DUS, SK_END, 3, 0); break;
+	case 160: M(OP_SYSINIT_MS, SK_NONE, 0, 0); break;
+	case 180: M(OP_SPORT, SK_SPORT, 1, 0); break;
+	case 181: M(OP_DPORT, SK_DPORT, 1, 0); break;
+	case 182: M(OP_SPORT, SK_SPORT, 1, 0); break;
+	case 183: M(OP_DPORT, SK_DPORT, 1, 0); break;
+	case 231: M(OP_BYTES, SK_BYTES, 3, 0); break;
+	case 298: M(OP_PKTS, SK_PKTS, 3, 0); break;
+	case 302: M(OP_SAMPLER_ID, SK_NONE, 0, 0); break;
+	case 305: M(OP_SAMPLING_PKTI, SK_NONE, 0, 0); break;
+	case 306: M(OP_SAMPLING_SPACE, SK_NONE, 0, 0); break;
+	case 309: M(OP_SAMPLING_SIZE, SK_NONE, 0, 0); break;
+	case 310: M(OP_SAMPLING_POP, SK_NONE, 0, 0); break;
+	case 318: M(OP_SEL_TOTAL, SK_NONE, 0, 0); break;
+	case 319: M(OP_SEL_SELECTED, SK_NONE, 0, 0); break;
+	case 352: M(OP_BYTES, SK_BYTES, 1, 0); break;
+	default: break;
+	}
+#undef M
+	return m;
+}
+
+/* Compile into `t` (ops sized for max_fields). Returns 0 or 1 + NFW_DROP_*. */
+static int
+tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f, uint16_t n,
+	    uint16_t nscope, bool options)
+{
+	uint8_t best_rank[SK__COUNT] = { 0 };
+	int best_idx[SK__COUNT];
+	uint32_t min_len = 0;
+	uint32_t h = 2166136261u;
+	bool varlen = false;
+
+	if (n > d->prm.max_fields)
+		return 1 + NFW_DROP_TEMPLATE_LIMIT;
+	for (int s = 0; s < SK__COUNT; s++)
+		best_idx[s] = -1;
+	for (uint16_t i = 0; i < n; i++) {
+		struct ie_map m = f[i].pen != 0 ? (struct ie_map){ OP_SKIP, SK_NONE, 0, 0 } : ie_map(f[i].id);
+		if (f[i].len == TPL_VARLEN) {
+			varlen = true;
+			min_len += 1;
+		} else {
+			min_len += f[i].len;
+		}
+		uint32_t w[3] = { f[i].id, f[i].len, f[i].pen };
+		for (int k = 0; k < 3; k++)
+			h = (h ^ w[k]) * 16777619u;
+		if (m.slot != SK_NONE && m.op != OP_SKIP) {
+			bool len_ok = m.need ? f[i].len == m.need : (f[i].len >= 1 && f[i].len <= 8);
+			if (len_ok && m.rank > best_rank[m.slot]) {
+				best_rank[m.slot] = m.rank;
+				best_idx[m.slot] = i;
+			}
+		}
+	}
+	h = (h ^ nscope) * 16777619u;
+	if (min_len == 0 || min_len > 65535)
+		return 1 + NFW_DROP_BAD_TEMPLATE;
+
+	t->nfields = n;
+	t->nscope = nscope;
+	t->min_len = (uint16_t)min_len;
+	t->layout_hash = h;
+	t->flags = (uint8_t)((options ? TPL_F_OPTIONS : 0) | (varlen ? TPL_F_VARLEN : 0));
+	t->nops = 0;
+
+	uint32_t off = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct ie_map m = f[i].pen != 0 ? (struct ie_map){ OP_SKIP, SK_NONE, 0, 0 } : ie_map(f[i].id);
+		uint8_t op = m.op;
+		if (m.slot != SK_NONE && best_idx[m.slot] != (int)i)
+			op = OP_SKIP;
+		if (op != OP_SKIP && m.slot == SK_NONE &&
+		    (f[i].len == TPL_VARLEN || f[i].len == 0 || f[i].len > 8))
+			op = OP_SKIP; /* integers only; odd lengths are skipped */
+		if (op == OP_START_UP || op == OP_END_UP)
+			t->flags |= TPL_F_TIME_UP;
+		if (varlen || op != OP_SKIP) {
+			struct tpl_op *o = &t->ops[t->nops++];
+			o->code = op;
+			o->len = f[i].len;
+			o->off = (uint16_t)off;
+			o->pad_ = 0;
+			o->pad2_ = 0;
+		}
+		if (f[i].len != TPL_VARLEN)
+			off += f[i].len;
+	}
+	if (best_idx[SK_SRC] >= 0 || best_idx[SK_DST] >= 0 || best_idx[SK_BYTES] >= 0 ||
+	    best_idx[SK_PKTS] >= 0)
+		t->flags |= TPL_F_FLOW;
+	if (options)
+		t->flags &= (uint8_t)~TPL_F_FLOW;
+	return 0;
+}
+
+struct tpl *
+nfw_tpl_find(struct nfw_decode *d, uint32_t exp_idx, uint32_t domain, uint16_t id)
+{
+	struct tkey k = tpl_key(exp_idx, domain, id);
+	uint32_t i = ktab_find(&d->tpl_tab, &k);
+	return i == UINT32_MAX ? NULL : tpl_at(d, i);
+}
+
+int
+nfw_tpl_add(struct nfw_decode *d, struct msg_ctx *m, uint16_t id, const struct tpl_field *f,
+	    uint16_t nfields, uint16_t nscope, bool options)
+{
+	struct tpl *scratch = tpl_at(d, d->prm.max_templates); /* the spare slot */
+	struct tkey k = tpl_key(m->exp_idx, m->domain, id);
+	uint32_t idx;
+	int rc;
+
+	if (id < 256 || nfields == 0 ||
+	    nscope > nfields)
+		return 1 + NFW_DROP_BAD_TEMPLATE;
+	rc = tpl_compile(d, scratch, f, nfields, nscope, options);
+	if (rc != 0)
+		return rc;
+
+	idx = ktab_find(&d->tpl_tab, &k);
+	if (idx != UINT32_MAX) {
+		struct tpl *t = tpl_at(d, idx);
+		t->arrived_ms = m->now_ms;
+		if (t->layout_hash == scratch->layout_hash && t->nfields == scratch->nfields) {
+			CNT(d, m->ex, templates_refreshed, 1);
+			return 0;
+		}
+		uint64_t recs = t->records;
+		uint32_t nf = t->next_free;
+		memcpy(t, scratch, d->tpl_stride);
+		t->key = k;
+		t->records = recs;
+		t->next_free = nf;
+		t->exp_idx = m->exp_idx;
+		t->domain = m->domain;
+		t->id = id;
+		t->version = (uint8_t)m->version;
+		t->arrived_ms = m->now_ms;
+		CNT(d, m->ex, templates_updated, 1);
+		if (d->npending > 0)
+			nfw_pending_replay(d, m, t);
+		return 0;
+	}
+	if (m->ex->ntemplates >= d->prm.max_templates_per_exp || d->tpl_free == UINT32_MAX)
+		return 1 + NFW_DROP_TEMPLATE_LIMIT;
+	idx = d->tpl_free;
+	struct tpl *t = tpl_at(d, idx);
+	if (ktab_insert(&d->tpl_tab, &k, idx) != 0)
+		return 1 + NFW_DROP_TEMPLATE_LIMIT;
+	d->tpl_free = t->next_free;
+	memcpy(t, scratch, d->tpl_stride);
+	t->key = k;
+	t->records = 0;
+	t->next_free = UINT32_MAX;
+	t->exp_idx = m->exp_idx;
+	t->domain = m->domain;
+	t->id = id;
+	t->version = (uint8_t)m->version;
+	t->arrived_ms = m->now_ms;
+	m->ex->ntemplates++;
+	d->tpl_count++;
+	CNT(d, m->ex, templates_added, 1);
+	if (d->npending > 0)
+		nfw_pending_replay(d, m, t);
+	return 0;
+}
+
+static void
+tpl_remove(struct nfw_decode *d, struct exporter *ex, uint32_t idx)
+{
+	struct tpl *t = tpl_at(d, idx);
+	ktab_remove(&d->tpl_tab, &t->key);
+	t->next_free = d->tpl_free;
+	d->tpl_free = idx;
+	ex->ntemplates--;
+	d->tpl_count--;
+	CNT(d, ex, templates_withdrawn, 1);
+}
+
+void
+nfw_tpl_withdraw(struct nfw_decode *d, struct msg_ctx *m, uint16_t id, bool all, bool options)
+{
+	if (!all) {
+		struct tkey k = tpl_key(m->exp_idx, m->domain, id);
+		uint32_t idx = ktab_find(&d->tpl_tab, &k);
+		if (idx != UINT32_MAX)
+			tpl_remove(d, m->ex, idx);
+		return;
+	}
+	/* all (options) templates of this domain: RFC 7011 §8.1 */
+	for (uint32_t i = 0; i < d->prm.max_templates; i++) {
+		struct tpl *t = tpl_at(d, i);
+		if (t->next_free != UINT32_MAX || t->exp_idx != m->exp_idx || t->domain != m->domain)
+			continue;
+		if (ktab_find(&d->tpl_tab, &t->key) != i)
+			continue;
+		if (((t->flags & TPL_F_OPTIONS) != 0) == options)
+			tpl_remove(d, m->ex, i);
+	}
+}
