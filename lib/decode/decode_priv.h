@@ -167,6 +167,7 @@ struct tpl {
 struct seq_state {
 	uint32_t next;       /* expected sequence number */
 	uint32_t gap;        /* counted lost and not yet refilled by late arrivals */
+	uint32_t gap_lo;     /* lowest sequence number of the open gaps */
 	uint32_t last_uptime;
 	uint64_t last_export_ms;
 	uint8_t valid;

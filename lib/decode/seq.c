@@ -11,7 +11,7 @@
  *   0 < seq - expected < 2^31             gap: seq - expected counted lost,
  *                                         unless a restart is recognized
  *   seq behind expected, within window,   reordered: a late datagram fills
- *   and a gap is open                     part of a gap already counted lost
+ *   inside an open gap                    part of a gap already counted lost
  *   behind with no open gap, far behind,  exporter restart: tracking resets,
  *   or sysUpTime went back                nothing counted lost
  *
@@ -49,12 +49,14 @@ nfw_seq_check(struct nfw_decode *d, struct exporter *ex, struct seq_state *s, ui
 			goto accept;
 		}
 		CNT(d, ex, seq_lost, ahead);
+		if (s->gap == 0)
+			s->gap_lo = s->next;
 		s->gap = ahead < 0x7fffffffu - s->gap ? s->gap + ahead : 0x7fffffffu;
 		goto accept_keep_gap;
 	}
 	uint32_t behind = s->next - seq;
 	uint32_t back = count > 0 ? count : 1;
-	if (behind <= window && s->gap >= back) {
+	if (behind <= window && s->gap >= back && seq - s->gap_lo < s->next - s->gap_lo) {
 		/* a late datagram fills part of a gap counted as lost */
 		CNT(d, ex, seq_reordered, 1);
 		s->gap -= back;
