@@ -112,8 +112,10 @@ static size_t
 build_v5(struct nfw_export *e, const struct nfw_flow *r, unsigned n, unsigned *used,
 	 uint64_t now, struct wbuf *b)
 {
-	unsigned k = 0;
-	for (; k < n && k < 30; k++)
+	unsigned k = 0, max = (unsigned)((e->p.mtu - 24) / 48);
+	if (max > 30)
+		max = 30;
+	for (; k < n && k < max; k++)
 		if (!nfw_flow_addr_is4(r[k].src_addr))
 			break; /* v5 is IPv4 only: the caller sends IPv6 elsewhere */
 	if (k == 0)
