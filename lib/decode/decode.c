@@ -250,28 +250,11 @@ nfw_sampler_set(struct nfw_decode *d, const struct msg_ctx *m, uint64_t sampler_
 	d->sampler_rate[i] = rate;
 }
 
-struct nfw_flow *
-nfw_out_slot(struct nfw_decode *d, struct exporter *ex)
-{
-	if (d->nout >= d->prm.batch_size) {
-		CNT_DROP(d, ex, rec_dropped, NFW_DROP_BATCH_FULL);
-		return NULL;
-	}
-	return &d->batch[d->nout++];
-}
-
 void
 nfw_finish_rate(struct nfw_decode *d, struct exporter *ex, struct nfw_flow *f, uint32_t rate,
 		bool known)
 {
-	if (ex->override_rate != 0) {
-		rate = ex->override_rate;
-		known = true;
-	}
-	if (rate == 0) {
-		rate = 1;
-		known = false;
-	}
+	rate = nfw_effective_rate(ex, known ? rate : 0, &known);
 	f->sampling = rate;
 	if (!known) {
 		f->flags |= NFW_FLOW_F_RATE_UNKNOWN;

@@ -131,18 +131,39 @@ enum tpl_opcode {
 
 #define TPL_VARLEN 0xffff
 
+/*
+ * Fast ops: flow templates with fixed-length fields and no per-record
+ * sampling IEs also get a flat form, one load/store per field straight into
+ * struct nfw_flow (times land raw in start_ms / end_ms and are converted
+ * after the record). kind names the source length and destination width.
+ */
+enum fast_kind {
+	FK_NONE = 0,
+	FK_1_1, FK_1_2, FK_1_4, FK_1_8,
+	FK_2_1, FK_2_2, FK_2_4, FK_2_8,
+	FK_4_1, FK_4_2, FK_4_4, FK_4_8,
+	FK_8_1, FK_8_2, FK_8_4, FK_8_8,
+	FK_ADDR4,     /* 4 bytes to an IPv4-mapped 16-byte address */
+	FK_ADDR16,
+	FK_ICMP,      /* type/code into dst_port unless a port was set */
+	FK_GENERIC,   /* other lengths: rd_uint, then store by width (len, dst_w) */
+};
+
 struct tpl_op {
 	uint16_t off;   /* fixed templates: offset of the field in the record */
 	uint16_t len;   /* field length, TPL_VARLEN for variable */
 	uint8_t code;   /* enum tpl_opcode */
-	uint8_t pad_;
-	uint16_t pad2_;
+	uint8_t kind;   /* enum fast_kind, when the template has TPL_F_FAST */
+	uint8_t dst;    /* fast: offset in struct nfw_flow */
+	uint8_t dst_w;  /* fast: destination width in bytes */
 };
 
 #define TPL_F_OPTIONS 0x01 /* options template */
 #define TPL_F_VARLEN  0x02 /* has variable-length fields: walk every field */
 #define TPL_F_FLOW    0x04 /* data records are flows (addresses or counters) */
 #define TPL_F_TIME_UP 0x08 /* times are sysUpTime-relative */
+#define TPL_F_SAMPLING 0x10 /* records carry a sampler id or rate: resolve per record */
+#define TPL_F_FAST    0x20 /* ops have their flat form (see enum fast_kind) */
 
 struct tpl {
 	struct tkey key;
@@ -157,6 +178,9 @@ struct tpl {
 	uint16_t min_len;   /* record length with var-len fields at 1 byte */
 	uint8_t version;
 	uint8_t flags;
+	uint8_t start_op;   /* the time kind chosen for flow start (OP_START_*), 0: none */
+	uint8_t end_op;
+	uint8_t af;         /* 6 when the chosen addresses are IPv6, else 4 */
 	uint32_t layout_hash; /* to tell a refresh from an update */
 	uint32_t next_free;
 	struct tpl_op ops[]; /* nops entries, stride set by max_fields */
@@ -285,9 +309,34 @@ uint32_t nfw_rate_lookup(struct nfw_decode *d, const struct msg_ctx *m, uint64_t
 			 bool has_id);
 void nfw_sampler_set(struct nfw_decode *d, const struct msg_ctx *m, uint64_t sampler_id,
 		     bool has_id, uint32_t rate);
-struct nfw_flow *nfw_out_slot(struct nfw_decode *d, struct exporter *ex);
+/* Next record slot of the output batch, or NULL (counted batch_full). */
+static inline struct nfw_flow *
+nfw_out_slot(struct nfw_decode *d, struct exporter *ex)
+{
+	if (d->nout >= d->prm.batch_size) {
+		ex->st.rec_dropped[NFW_DROP_BATCH_FULL]++;
+		d->tot.rec_dropped[NFW_DROP_BATCH_FULL]++;
+		return NULL;
+	}
+	return &d->batch[d->nout++];
+}
 void nfw_finish_rate(struct nfw_decode *d, struct exporter *ex, struct nfw_flow *f,
 		     uint32_t rate, bool known);
+/* The rate records get: an operator override wins; 0 becomes 1, unknown. */
+static inline uint32_t
+nfw_effective_rate(const struct exporter *ex, uint32_t rate, bool *known)
+{
+	if (ex->override_rate != 0) {
+		*known = true;
+		return ex->override_rate;
+	}
+	if (rate == 0) {
+		*known = false;
+		return 1;
+	}
+	*known = true;
+	return rate;
+}
 
 /* seq.c */
 enum seq_unit { SEQ_PACKETS, SEQ_RECORDS };

@@ -18,12 +18,16 @@
 
 #define NTP_UNIX_OFFSET 2208988800ULL
 
+/* sampling IEs seen in one record: only options and sampling-tagged templates need them */
+struct smp_acc {
+	uint64_t s_int, s_pkti, s_space, s_size, s_pop, s_total, s_sel, sysinit;
+};
+
 struct rec_acc {
 	uint64_t start, end;
 	uint64_t sampler_id;
-	uint64_t s_int, s_pkti, s_space, s_size, s_pop, s_total, s_sel, sysinit;
-	uint8_t start_op, end_op;
 	bool has_sampler;
+	struct smp_acc s;
 };
 
 static inline uint64_t
@@ -67,21 +71,19 @@ exec_op(const struct tpl_op *o, const uint8_t *p, unsigned len, struct nfw_flow 
 	case OP_END_REASON: f->end_reason = (uint8_t)rd_uint(p, len); break;
 	case OP_START_UP: case OP_START_S: case OP_START_MS: case OP_START_NTP: case OP_START_DUS:
 		a->start = rd_uint(p, len);
-		a->start_op = o->code;
 		break;
 	case OP_END_UP: case OP_END_S: case OP_END_MS: case OP_END_NTP: case OP_END_DUS:
 		a->end = rd_uint(p, len);
-		a->end_op = o->code;
 		break;
 	case OP_SAMPLER_ID: a->sampler_id = rd_uint(p, len); a->has_sampler = true; break;
-	case OP_SAMPLING_INT: a->s_int = rd_uint(p, len); break;
-	case OP_SAMPLING_PKTI: a->s_pkti = rd_uint(p, len); break;
-	case OP_SAMPLING_SPACE: a->s_space = rd_uint(p, len); break;
-	case OP_SAMPLING_SIZE: a->s_size = rd_uint(p, len); break;
-	case OP_SAMPLING_POP: a->s_pop = rd_uint(p, len); break;
-	case OP_SEL_TOTAL: a->s_total = rd_uint(p, len); break;
-	case OP_SEL_SELECTED: a->s_sel = rd_uint(p, len); break;
-	case OP_SYSINIT_MS: a->sysinit = rd_uint(p, len); break;
+	case OP_SAMPLING_INT: a->s.s_int = rd_uint(p, len); break;
+	case OP_SAMPLING_PKTI: a->s.s_pkti = rd_uint(p, len); break;
+	case OP_SAMPLING_SPACE: a->s.s_space = rd_uint(p, len); break;
+	case OP_SAMPLING_SIZE: a->s.s_size = rd_uint(p, len); break;
+	case OP_SAMPLING_POP: a->s.s_pop = rd_uint(p, len); break;
+	case OP_SEL_TOTAL: a->s.s_total = rd_uint(p, len); break;
+	case OP_SEL_SELECTED: a->s.s_sel = rd_uint(p, len); break;
+	case OP_SYSINIT_MS: a->s.sysinit = rd_uint(p, len); break;
 	default: break;
 	}
 }
@@ -109,7 +111,7 @@ abs_time(const struct msg_ctx *m, uint8_t op, uint64_t v, bool *ok)
 
 /* The sampling rate an options or data record announces, or 0. */
 static uint32_t
-acc_rate(const struct rec_acc *a)
+acc_rate(const struct smp_acc *a)
 {
 	uint64_t r = 0;
 	if (a->s_int > 0)
@@ -128,49 +130,176 @@ acc_rate(const struct rec_acc *a)
 static void
 finish_options(struct nfw_decode *d, struct msg_ctx *m, const struct rec_acc *a)
 {
-	uint32_t rate = acc_rate(a);
+	uint32_t rate = acc_rate(&a->s);
 
 	CNT(d, m->ex, options_records, 1);
 	if (rate > 0)
 		nfw_sampler_set(d, m, a->sampler_id, a->has_sampler, rate);
-	if (a->sysinit != 0 && m->dom != NULL)
-		m->dom->sysinit_ms = a->sysinit;
-}
-
-static void
-finish_flow(struct nfw_decode *d, struct msg_ctx *m, struct nfw_flow *f, const struct rec_acc *a)
-{
-	bool ok_s = false, ok_e = false;
-
-	if (a->start_op)
-		f->start_ms = abs_time(m, a->start_op, a->start, &ok_s);
-	if (a->end_op)
-		f->end_ms = abs_time(m, a->end_op, a->end, &ok_e);
-	if (!ok_s && ok_e)
-		f->start_ms = f->end_ms;
-	else if (ok_s && !ok_e)
-		f->end_ms = f->start_ms;
-	else if (!ok_s && !ok_e) {
-		f->start_ms = f->end_ms = m->export_ms;
-		f->flags |= NFW_FLOW_F_TIME_APPROX;
-	}
-	if (f->af == 0)
-		f->af = 4;
-	memcpy(f->exporter, m->ex->addr.addr, 16);
-	f->exporter_port = m->ex->addr.port;
-	f->domain = m->domain;
-	f->version = m->version == 9 ? NFW_FLOW_V9 : NFW_FLOW_IPFIX;
-
-	uint32_t rate = acc_rate(a);
-	if (rate == 0)
-		rate = nfw_rate_lookup(d, m, a->sampler_id, a->has_sampler);
-	nfw_finish_rate(d, m->ex, f, rate, rate != 0);
+	if (a->s.sysinit != 0 && m->dom != NULL)
+		m->dom->sysinit_ms = a->s.sysinit;
 }
 
 static inline void
-flow_clear(struct nfw_flow *f)
+finish_times(const struct msg_ctx *m, const struct tpl *t, struct nfw_flow *f,
+	     const struct rec_acc *a)
 {
-	memset(f, 0, sizeof(*f));
+	bool ok_s = false, ok_e = false;
+
+	if (t->start_op)
+		f->start_ms = abs_time(m, t->start_op, a->start, &ok_s);
+	if (t->end_op)
+		f->end_ms = abs_time(m, t->end_op, a->end, &ok_e);
+	if (ok_s && ok_e)
+		return;
+	if (!ok_s && ok_e) {
+		f->start_ms = f->end_ms;
+	} else if (ok_s && !ok_e) {
+		f->end_ms = f->start_ms;
+	} else {
+		f->start_ms = f->end_ms = m->export_ms;
+		f->flags |= NFW_FLOW_F_TIME_APPROX;
+	}
+}
+
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+#define ST(w, val) do { uint##w##_t x_ = (uint##w##_t)(val); memcpy(dp, &x_, sizeof(x_)); } while (0)
+
+/* Run the flat ops of a TPL_F_FAST template over one record. */
+static inline void
+exec_fast(const struct tpl *t, const uint8_t *rec, struct nfw_flow *f)
+{
+	uint8_t *base = (uint8_t *)f;
+	const unsigned nops = t->nops;
+
+	for (unsigned i = 0; i < nops; i++) {
+		const struct tpl_op *o = &t->ops[i];
+		const uint8_t *s = rec + o->off;
+		uint8_t *dp = base + o->dst;
+		switch (o->kind) {
+		case FK_1_1: *dp = s[0]; break;
+		case FK_1_2: ST(16, s[0]); break;
+		case FK_1_4: ST(32, s[0]); break;
+		case FK_1_8: ST(64, s[0]); break;
+		case FK_2_1: *dp = (uint8_t)rd16(s); break;
+		case FK_2_2: ST(16, rd16(s)); break;
+		case FK_2_4: ST(32, rd16(s)); break;
+		case FK_2_8: ST(64, rd16(s)); break;
+		case FK_4_1: *dp = (uint8_t)rd32(s); break;
+		case FK_4_2: ST(16, rd32(s)); break;
+		case FK_4_4: ST(32, rd32(s)); break;
+		case FK_4_8: ST(64, rd32(s)); break;
+		case FK_8_1: *dp = (uint8_t)rd64(s); break;
+		case FK_8_2: ST(16, rd64(s)); break;
+		case FK_8_4: ST(32, rd64(s)); break;
+		case FK_8_8: ST(64, rd64(s)); break;
+		case FK_ADDR4:
+			memcpy(dp, v4mapped_prefix, 12);
+			memcpy(dp + 12, s, 4);
+			break;
+		case FK_ADDR16: memcpy(dp, s, 16); break;
+		case FK_ICMP:
+			if (f->dst_port == 0)
+				f->dst_port = (uint16_t)rd_uint(s, o->len);
+			break;
+		case FK_GENERIC: {
+			uint64_t v = rd_uint(s, o->len);
+			switch (o->dst_w) {
+			case 1: *dp = (uint8_t)v; break;
+			case 2: ST(16, v); break;
+			case 4: ST(32, v); break;
+			default: ST(64, v); break;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+#undef ST
+
+/* What every record of one data set shares. */
+struct set_ctx {
+	struct nfw_flow proto;   /* copied into each record before its ops run */
+	uint32_t rate;           /* per-set rate when the template carries none */
+	bool known;
+	bool per_record_rate;
+	uint64_t flows;          /* records finished with the per-set rate */
+};
+
+static void
+set_ctx_init(struct nfw_decode *d, struct msg_ctx *m, const struct tpl *t, struct set_ctx *c)
+{
+	memset(&c->proto, 0, sizeof(c->proto));
+	memcpy(c->proto.exporter, m->ex->addr.addr, 16);
+	c->proto.exporter_port = m->ex->addr.port;
+	c->proto.domain = m->domain;
+	c->proto.version = m->version == 9 ? NFW_FLOW_V9 : NFW_FLOW_IPFIX;
+	c->proto.af = t->af;
+	c->flows = 0;
+	c->per_record_rate = (t->flags & TPL_F_SAMPLING) != 0;
+	if (!c->per_record_rate) {
+		uint32_t r = nfw_rate_lookup(d, m, 0, false);
+		c->rate = nfw_effective_rate(m->ex, r, &c->known);
+		c->proto.sampling = c->rate;
+		c->proto.flags = c->known ? 0 : NFW_FLOW_F_RATE_UNKNOWN;
+	}
+}
+
+static inline void
+finish_flow(struct nfw_decode *d, struct msg_ctx *m, const struct tpl *t, struct set_ctx *c,
+	    struct nfw_flow *f, const struct rec_acc *a)
+{
+	finish_times(m, t, f, a);
+	if (c->per_record_rate) {
+		uint32_t rate = acc_rate(&a->s);
+		if (rate == 0)
+			rate = nfw_rate_lookup(d, m, a->sampler_id, a->has_sampler);
+		nfw_finish_rate(d, m->ex, f, rate, rate != 0);
+		return;
+	}
+	if (c->rate > 1) {
+		f->bytes *= c->rate;
+		f->packets *= c->rate;
+	}
+	c->flows++;
+}
+
+static void
+set_ctx_done(struct nfw_decode *d, struct msg_ctx *m, struct set_ctx *c)
+{
+	if (c->flows == 0)
+		return;
+	CNT(d, m->ex, records, c->flows);
+	if (!c->known)
+		CNT(d, m->ex, rate_unknown_records, c->flows);
+	else if (c->rate > 1)
+		CNT(d, m->ex, sampled_records, c->flows);
+}
+
+static inline void
+acc_reset(struct rec_acc *a, bool smp)
+{
+	a->start = 0;
+	a->end = 0;
+	a->has_sampler = false;
+	a->sampler_id = 0;
+	if (smp)
+		memset(&a->s, 0, sizeof(a->s));
+}
+
+/* After a record's ops ran: hand it to the options, flow or other-data path. */
+static inline void
+finish_record(struct nfw_decode *d, struct msg_ctx *m, const struct tpl *t, struct set_ctx *c,
+	      struct nfw_flow *f, const struct nfw_flow *scratch, const struct rec_acc *a)
+{
+	if (t->flags & TPL_F_OPTIONS)
+		finish_options(d, m, a);
+	else if (!(t->flags & TPL_F_FLOW))
+		CNT(d, m->ex, options_records, 1);
+	else if (f != scratch)
+		finish_flow(d, m, t, c, f, a);
 }
 
 void
@@ -178,56 +307,77 @@ nfw_data_set_with(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t, const 
 		  size_t len)
 {
 	const uint8_t *end = p + len;
-	const bool is_opt = (t->flags & TPL_F_OPTIONS) != 0;
 	const bool is_flow = (t->flags & TPL_F_FLOW) != 0;
+	const bool need_smp = (t->flags & (TPL_F_OPTIONS | TPL_F_SAMPLING)) != 0;
 	struct nfw_flow scratch;
+	struct set_ctx c;
+	struct rec_acc a;
 	uint64_t nrec = 0;
 
-	if ((t->flags & TPL_F_VARLEN) == 0) {
+	memset(&a, 0, sizeof(a)); /* once per set; records reset what they use */
+	set_ctx_init(d, m, t, &c);
+	if (t->flags & TPL_F_FAST) {
 		const size_t rl = t->min_len;
 		while ((size_t)(end - p) >= rl) {
-			struct rec_acc a;
+			struct nfw_flow *f = nfw_out_slot(d, m->ex);
+			if (f == NULL)
+				break; /* batch full: the rest of the set is counted dropped */
+			*f = c.proto;
+			exec_fast(t, p, f);
+			a.start = f->start_ms;
+			a.end = f->end_ms;
+			finish_flow(d, m, t, &c, f, &a);
+			p += rl;
+			nrec++;
+		}
+		while ((size_t)(end - p) >= rl) { /* only when the batch filled up */
+			CNT_DROP(d, m->ex, rec_dropped, NFW_DROP_BATCH_FULL);
+			p += rl;
+			nrec++;
+		}
+	} else if ((t->flags & TPL_F_VARLEN) == 0) {
+		const size_t rl = t->min_len;
+		const unsigned nops = t->nops;
+		while ((size_t)(end - p) >= rl) {
 			struct nfw_flow *f = is_flow ? nfw_out_slot(d, m->ex) : &scratch;
-			memset(&a, 0, sizeof(a));
-			if (f == NULL) {
-				f = &scratch; /* batch full: counted; still walk for sampling */
-			}
-			flow_clear(f);
-			for (unsigned i = 0; i < t->nops; i++) {
+			if (f == NULL)
+				f = &scratch; /* batch full: counted; options still walked */
+			*f = c.proto;
+			acc_reset(&a, need_smp);
+			for (unsigned i = 0; i < nops; i++) {
 				const struct tpl_op *o = &t->ops[i];
 				exec_op(o, p + o->off, o->len, f, &a);
 			}
 			p += rl;
 			nrec++;
-			if (is_opt)
-				finish_options(d, m, &a);
-			else if (is_flow && f != &scratch)
-				finish_flow(d, m, f, &a);
-			else if (!is_flow)
-				CNT(d, m->ex, options_records, 1);
+			finish_record(d, m, t, &c, f, &scratch, &a);
 		}
 	} else {
 		while (p < end) {
-			struct rec_acc a;
-			struct nfw_flow *f;
 			const uint8_t *q = p;
 			bool short_rec = false;
 
 			if ((size_t)(end - p) < t->min_len)
 				break; /* padding */
-			memset(&a, 0, sizeof(a));
-			f = is_flow ? nfw_out_slot(d, m->ex) : &scratch;
+			struct nfw_flow *f = is_flow ? nfw_out_slot(d, m->ex) : &scratch;
 			if (f == NULL)
 				f = &scratch;
-			flow_clear(f);
+			*f = c.proto;
+			acc_reset(&a, need_smp);
 			for (unsigned i = 0; i < t->nops; i++) {
 				const struct tpl_op *o = &t->ops[i];
 				size_t flen = o->len;
 				if (flen == TPL_VARLEN) {
-					if (q >= end) { short_rec = true; break; }
+					if (q >= end) {
+						short_rec = true;
+						break;
+					}
 					flen = *q++;
 					if (flen == 255) {
-						if ((size_t)(end - q) < 2) { short_rec = true; break; }
+						if ((size_t)(end - q) < 2) {
+							short_rec = true;
+							break;
+						}
 						flen = rd16(q);
 						q += 2;
 					}
@@ -236,10 +386,8 @@ nfw_data_set_with(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t, const 
 					short_rec = true;
 					break;
 				}
-				if (o->code != OP_SKIP) {
-					if (o->len != TPL_VARLEN)
-						exec_op(o, q, (unsigned)flen, f, &a);
-				}
+				if (o->code != OP_SKIP)
+					exec_op(o, q, (unsigned)flen, f, &a);
 				q += flen;
 			}
 			if (short_rec) {
@@ -250,14 +398,10 @@ nfw_data_set_with(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t, const 
 			}
 			p = q;
 			nrec++;
-			if (is_opt)
-				finish_options(d, m, &a);
-			else if (is_flow && f != &scratch)
-				finish_flow(d, m, f, &a);
-			else if (!is_flow)
-				CNT(d, m->ex, options_records, 1);
+			finish_record(d, m, t, &c, f, &scratch, &a);
 		}
 	}
+	set_ctx_done(d, m, &c);
 	t->records += nrec;
 	m->data_records += nrec;
 }

@@ -19,6 +19,8 @@
  *   template_limit   fields over max_fields, templates over the per-exporter
  *                    or total cap
  */
+#include <stddef.h>
+
 #include "decode_priv.h"
 
 enum slot_kind {
@@ -102,6 +104,70 @@ ie_map(uint16_t id)
 	return m;
 }
 
+/* flat-op destinations are byte offsets into struct nfw_flow */
+_Static_assert(sizeof(struct nfw_flow) <= 255, "nfw_flow offsets must fit a uint8_t");
+
+#define FLOW_FIELD(op, field) \
+	case op: o->dst = (uint8_t)offsetof(struct nfw_flow, field); \
+		o->dst_w = (uint8_t)sizeof(((struct nfw_flow *)0)->field); break
+
+/* The flat form of one op (kind FK_NONE where there is none). */
+static void
+fast_form(struct tpl_op *o)
+{
+	o->kind = FK_NONE;
+	o->dst = 0;
+	o->dst_w = 0;
+	switch (o->code) {
+	FLOW_FIELD(OP_SRC4, src_addr);
+	FLOW_FIELD(OP_DST4, dst_addr);
+	FLOW_FIELD(OP_NH4, nexthop);
+	FLOW_FIELD(OP_SRC6, src_addr);
+	FLOW_FIELD(OP_DST6, dst_addr);
+	FLOW_FIELD(OP_NH6, nexthop);
+	FLOW_FIELD(OP_SPORT, src_port);
+	FLOW_FIELD(OP_DPORT, dst_port);
+	FLOW_FIELD(OP_ICMP, dst_port);
+	FLOW_FIELD(OP_PROTO, proto);
+	FLOW_FIELD(OP_TCPFLAGS, tcp_flags);
+	FLOW_FIELD(OP_TOS, tos);
+	FLOW_FIELD(OP_BYTES, bytes);
+	FLOW_FIELD(OP_PKTS, packets);
+	FLOW_FIELD(OP_IN_IF, in_if);
+	FLOW_FIELD(OP_OUT_IF, out_if);
+	FLOW_FIELD(OP_SRC_AS, src_as);
+	FLOW_FIELD(OP_DST_AS, dst_as);
+	FLOW_FIELD(OP_DIRECTION, direction);
+	FLOW_FIELD(OP_END_REASON, end_reason);
+	case OP_START_UP: case OP_START_S: case OP_START_MS: case OP_START_NTP: case OP_START_DUS:
+		o->dst = (uint8_t)offsetof(struct nfw_flow, start_ms);
+		o->dst_w = 8;
+		break;
+	case OP_END_UP: case OP_END_S: case OP_END_MS: case OP_END_NTP: case OP_END_DUS:
+		o->dst = (uint8_t)offsetof(struct nfw_flow, end_ms);
+		o->dst_w = 8;
+		break;
+	case OP_SKIP:
+		o->kind = FK_NONE;
+		return;
+	default:
+		return; /* sampling and options ops: no flat form */
+	}
+	if (o->code == OP_SRC4 || o->code == OP_DST4 || o->code == OP_NH4) {
+		o->kind = FK_ADDR4;
+	} else if (o->code == OP_SRC6 || o->code == OP_DST6 || o->code == OP_NH6) {
+		o->kind = FK_ADDR16;
+	} else if (o->code == OP_ICMP) {
+		o->kind = FK_ICMP;
+	} else {
+		static const uint8_t widx[9] = { 0, 1, 2, 0, 3, 0, 0, 0, 4 };
+		unsigned si = o->len <= 8 ? widx[o->len] : 0;
+		unsigned di = widx[o->dst_w];
+		o->kind = si != 0 ? (uint8_t)(FK_1_1 + (si - 1) * 4 + (di - 1)) : FK_GENERIC;
+	}
+}
+#undef FLOW_FIELD
+
 /* Compile into `t` (ops sized for max_fields). Returns 0 or 1 + NFW_DROP_*. */
 static int
 tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f, uint16_t n,
@@ -146,6 +212,9 @@ tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f
 	t->layout_hash = h;
 	t->flags = (uint8_t)((options ? TPL_F_OPTIONS : 0) | (varlen ? TPL_F_VARLEN : 0));
 	t->nops = 0;
+	t->start_op = 0;
+	t->end_op = 0;
+	t->af = 4;
 
 	uint32_t off = 0;
 	for (uint16_t i = 0; i < n; i++) {
@@ -158,13 +227,20 @@ tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f
 			op = OP_SKIP; /* integers only; odd lengths are skipped */
 		if (op == OP_START_UP || op == OP_END_UP)
 			t->flags |= TPL_F_TIME_UP;
+		if (op >= OP_START_UP && op <= OP_START_DUS && (op - OP_START_UP) % 2 == 0)
+			t->start_op = op;
+		else if (op >= OP_START_UP && op <= OP_END_DUS)
+			t->end_op = op;
+		if (op >= OP_SAMPLER_ID && op <= OP_SEL_SELECTED)
+			t->flags |= TPL_F_SAMPLING;
+		if (op == OP_SRC6 || op == OP_DST6)
+			t->af = 6;
 		if (varlen || op != OP_SKIP) {
 			struct tpl_op *o = &t->ops[t->nops++];
 			o->code = op;
 			o->len = f[i].len;
 			o->off = (uint16_t)off;
-			o->pad_ = 0;
-			o->pad2_ = 0;
+			fast_form(o);
 		}
 		if (f[i].len != TPL_VARLEN)
 			off += f[i].len;
@@ -174,6 +250,12 @@ tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f
 		t->flags |= TPL_F_FLOW;
 	if (options)
 		t->flags &= (uint8_t)~TPL_F_FLOW;
+	if ((t->flags & (TPL_F_FLOW | TPL_F_VARLEN | TPL_F_SAMPLING)) == TPL_F_FLOW) {
+		t->flags |= TPL_F_FAST;
+		for (unsigned i = 0; i < t->nops; i++)
+			if (t->ops[i].kind == FK_NONE)
+				t->flags &= (uint8_t)~TPL_F_FAST;
+	}
 	return 0;
 }
 
