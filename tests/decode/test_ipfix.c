@@ -393,6 +393,67 @@ test_ipfix_framing_drops(void **state)
 	nfw_decode_free(d);
 }
 
+/* Reduced-size encoding (RFC 7011 §6.2): every width conversion of the flat ops. */
+static void
+test_ipfix_reduced_size(void **state)
+{
+	(void)state;
+	struct nfw_decode *d = nfw_decode_create(NULL);
+	struct nfw_exporter_addr ex = test_exporter(0xc0000203, 4739);
+	unsigned n;
+	static const uint16_t f[][2] = {
+		{ 8, 4 }, { 12, 4 }, { 7, 1 }, { 11, 4 }, { 4, 2 }, { 6, 2 }, { 1, 3 }, { 2, 2 },
+		{ 10, 1 }, { 14, 8 }, { 16, 2 }, { 17, 8 }, { 152, 8 }, { 153, 4 }, { 5, 1 }, { 32, 2 },
+	};
+	P.n = 0;
+	size_t m = msg_begin(&P, 0, 1);
+	size_t at = P.n;
+	pb_u16(&P, 2); pb_u16(&P, 0);
+	pb_u16(&P, 500); pb_u16(&P, 16);
+	for (unsigned i = 0; i < 16; i++) {
+		pb_u16(&P, f[i][0]);
+		pb_u16(&P, f[i][1]);
+	}
+	pb_len16(&P, at + 2, at);
+	at = P.n;
+	pb_u16(&P, 500); pb_u16(&P, 0);
+	pb_u32(&P, 0x0a000001); pb_u32(&P, 0x0a000002);
+	pb_u8(&P, 200);                 /* sport, 1 byte */
+	pb_u32(&P, 443);                /* dport, 4 bytes */
+	pb_u16(&P, 17);                 /* proto, 2 bytes */
+	pb_u16(&P, 0x0112);             /* tcp flags, 2 bytes: low 8 bits kept */
+	pb_u8(&P, 0x01); pb_u16(&P, 0x0203); /* bytes, 3 bytes = 0x010203 */
+	pb_u16(&P, 65000);              /* packets, 2 bytes */
+	pb_u8(&P, 7);                   /* in if, 1 byte */
+	pb_u64(&P, 0x100000009ull);     /* out if, 8 bytes: low 32 bits */
+	pb_u16(&P, 64500);              /* src AS, 2 bytes */
+	pb_u64(&P, 4200000000ull);      /* dst AS, 8 bytes */
+	pb_u64(&P, T0_MS - 7000);       /* start ms, 8 bytes */
+	pb_u32(&P, 1767225599);         /* end ms in 4 bytes: a nonsense exporter, kept raw */
+	pb_u8(&P, 0xb8);                /* tos */
+	pb_u16(&P, 0x0303);             /* ICMP type 3 code 3: dst port already set, kept */
+	pb_len16(&P, at + 2, at);
+	msg_end(&P, m);
+	const struct nfw_flow *r = nfw_decode_datagram(d, P.b, P.n, &ex, T0_MS, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].src_port, 200);
+	assert_int_equal(r[0].dst_port, 443);
+	assert_int_equal(r[0].proto, 17);
+	assert_int_equal(r[0].tcp_flags, 0x12);
+	assert_int_equal(r[0].bytes, 0x010203);
+	assert_int_equal(r[0].packets, 65000);
+	assert_int_equal(r[0].in_if, 7);
+	assert_int_equal(r[0].out_if, 9);
+	assert_int_equal(r[0].src_as, 64500);
+	assert_int_equal(r[0].dst_as, 4200000000u);
+	assert_int_equal(r[0].start_ms, T0_MS - 7000);
+	assert_int_equal(r[0].end_ms, 1767225599);
+	assert_int_equal(r[0].tos, 0xb8);
+	assert_int_equal(flow_v4(r[0].dst_addr), 0x0a000002);
+	assert_int_equal(r[0].af, 4);
+	nfw_decode_free(d);
+}
+
 int
 main(void)
 {
@@ -403,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_ipfix_options_sampling),
 		cmocka_unit_test(test_ipfix_sysuptime),
 		cmocka_unit_test(test_ipfix_framing_drops),
+		cmocka_unit_test(test_ipfix_reduced_size),
 	};
 	return cmocka_run_group_tests_name("decode_ipfix", tests, NULL, NULL);
 }
