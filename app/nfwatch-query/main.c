@@ -177,12 +177,18 @@ main(int argc, char **argv)
 			continue;
 		}
 		struct nfw_capture_pkt pkt;
-		while (nfw_capture_next(cap, &pkt) == 1) {
+		int crc;
+		while ((crc = nfw_capture_next(cap, &pkt)) == 1) {
 			unsigned n;
 			const struct nfw_flow *recs =
 				nfw_decode_datagram(d, pkt.payload, pkt.len, &pkt.src, pkt.ts_ms, &n);
 			for (unsigned k = 0; w != NULL && k < n; k++)
 				nfw_flow_writer_put(w, &recs[k]);
+		}
+		if (crc < 0) {
+			fprintf(stderr, "nfwatch-query: %s: %s (records before it were read)\n",
+				files[i], nfw_capture_error(cap));
+			rc = 1;
 		}
 		struct nfw_capture_stats cs;
 		nfw_capture_stats_get(cap, &cs);

@@ -46,6 +46,7 @@ struct nfw_capture {
 	struct nfw_exporter_addr raw_src;
 	uint64_t raw_ts_ms;
 	struct nfw_capture_stats st;
+	char err[PCAP_ERRBUF_SIZE + 64];
 };
 
 static bool
@@ -246,8 +247,15 @@ nfw_capture_next(struct nfw_capture *c, struct nfw_capture_pkt *out)
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		int rc = pcap_next_ex(c->pc, &h, &data);
-		if (rc != 1)
-			return 0; /* end of file, or a damaged tail: stop */
+		if (rc == PCAP_ERROR_BREAK)
+			return 0;
+		if (rc != 1) {
+			if (!c->st.damaged)
+				snprintf(c->err, sizeof(c->err), "damaged after frame %llu: %s",
+					 (unsigned long long)c->st.frames, pcap_geterr(c->pc));
+			c->st.damaged = 1;
+			return -EIO;
+		}
 		c->st.frames++;
 		unsigned skip = 0;
 		memset(out, 0, sizeof(*out));
@@ -258,6 +266,12 @@ nfw_capture_next(struct nfw_capture *c, struct nfw_capture_pkt *out)
 		}
 		c->st.skipped[skip]++;
 	}
+}
+
+const char *
+nfw_capture_error(const struct nfw_capture *c)
+{
+	return c->err;
 }
 
 void

@@ -49,6 +49,7 @@ const char *nfw_capture_skip_str(unsigned reason);
 
 struct nfw_capture_stats {
 	uint64_t frames;                         /**< frames or raw datagrams read */
+	uint64_t damaged;                        /**< 1 when reading stopped at a damaged record */
 	uint64_t payloads;                       /**< UDP payloads handed out */
 	uint64_t skipped[NFW_CAPTURE_SKIP__MAX]; /**< frames with no payload, by reason */
 };
@@ -71,8 +72,15 @@ struct nfw_capture;
 struct nfw_capture *nfw_capture_open(const char *path, const struct nfw_exporter_addr *raw_src,
 				     char *err, size_t errlen);
 
-/** Next payload: 1 and *out filled, 0 at the end of the file. */
+/**
+ * Next payload: 1 and *out filled, 0 at the end of the file, -EIO when the
+ * file is damaged (a truncated last record, a bad record header): what was
+ * read before it stands, and nfw_capture_error() says what went wrong.
+ */
 int nfw_capture_next(struct nfw_capture *c, struct nfw_capture_pkt *out);
+
+/** The last read error ("" when none). */
+const char *nfw_capture_error(const struct nfw_capture *c);
 
 void nfw_capture_stats_get(const struct nfw_capture *c, struct nfw_capture_stats *st);
 
