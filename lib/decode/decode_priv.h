@@ -80,6 +80,16 @@ rd_uint(const uint8_t *p, unsigned len)
 	return v;
 }
 
+/* True when n bytes at p are all zero (exporters pad datagrams with zeros). */
+static inline bool
+all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
 /* ---- fixed-size open-addressing table: 24-byte key -> uint32 value ---- */
 
 struct tkey {

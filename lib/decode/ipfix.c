@@ -29,15 +29,6 @@
 
 #define IPFIX_HDR 16
 
-static bool
-zero_tail(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
 static int
 ipfix_validate_sets(const uint8_t *p, size_t len)
 {
@@ -65,7 +56,7 @@ ipfix_validate(const uint8_t *buf, size_t len, size_t *used)
 
 	while (off < len) {
 		size_t left = len - off;
-		if (off > 0 && zero_tail(buf + off, left))
+		if (off > 0 && all_zero(buf + off, left))
 			break;
 		if (left < IPFIX_HDR)
 			return 1 + (off == 0 ? NFW_DROP_TOO_SHORT : NFW_DROP_TRAILING_BYTES);
@@ -126,7 +117,7 @@ ipfix_templates(struct nfw_decode *d, struct msg_ctx *m, const uint8_t *p, size_
 	while (len >= 4) {
 		uint16_t id = rd16(p);
 		uint16_t n = rd16(p + 2);
-		if (id == 0 && zero_tail(p, len))
+		if (id == 0 && all_zero(p, len))
 			return; /* set padding */
 		if (n == 0) { /* withdrawal: 4 bytes in both set types */
 			if (id == (options ? 3 : 2))

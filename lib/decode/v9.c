@@ -27,15 +27,6 @@
 
 #define V9_HDR 20
 
-static bool
-all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
 /* Pass 1: returns 0 or 1 + NFW_DROP_*; *body_len excludes accepted padding. */
 static int
 v9_validate(const uint8_t *p, size_t len, size_t *body_len)
@@ -60,6 +51,17 @@ v9_validate(const uint8_t *p, size_t len, size_t *body_len)
 	return 0;
 }
 
+/* n field specifiers | type (2) | length (2) |, already bounds-checked */
+static void
+read_fields(const uint8_t *q, uint16_t n, struct tpl_field *f)
+{
+	for (uint16_t i = 0; i < n; i++, q += 4) {
+		f[i].id = rd16(q);
+		f[i].len = rd16(q + 2);
+		f[i].pen = 0;
+	}
+}
+
 static void
 v9_templates(struct nfw_decode *d, struct msg_ctx *m, const uint8_t *p, size_t len)
 {
@@ -81,11 +83,7 @@ v9_templates(struct nfw_decode *d, struct msg_ctx *m, const uint8_t *p, size_t l
 			CNT_DROP(d, m->ex, set_dropped, NFW_DROP_TEMPLATE_LIMIT);
 			continue;
 		}
-		for (uint16_t i = 0; i < n; i++, q += 4) {
-			f[i].id = rd16(q);
-			f[i].len = rd16(q + 2);
-			f[i].pen = 0;
-		}
+		read_fields(q, n, f);
 		int rc = nfw_tpl_add(d, m, id, f, n, 0, false);
 		if (rc != 0)
 			CNT_DROP(d, m->ex, set_dropped, rc - 1);
@@ -115,11 +113,7 @@ v9_options_templates(struct nfw_decode *d, struct msg_ctx *m, const uint8_t *p, 
 			CNT_DROP(d, m->ex, set_dropped, NFW_DROP_TEMPLATE_LIMIT);
 			continue;
 		}
-		for (uint16_t i = 0; i < n; i++, q += 4) {
-			f[i].id = rd16(q);
-			f[i].len = rd16(q + 2);
-			f[i].pen = 0;
-		}
+		read_fields(q, n, f);
 		int rc = nfw_tpl_add(d, m, id, f, n, (uint16_t)(sl / 4), true);
 		if (rc != 0)
 			CNT_DROP(d, m->ex, set_dropped, rc - 1);
