@@ -1,48 +1,36 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * nfwatch-gen: export traffic for demos, tests and benchmarks.
+ * nfwatch-gen: export traffic as real exporters send it, for tests, demos
+ * and line-rate benchmarks.
  *
- * This first version has two modes; scenarios with labelled behaviours
- * come with the generator issue.
+ *   nfwatch-gen --scenario NAME|FILE.json (--out FILE.pcap | --send ADDR:PORT
+ *               [--pps N] [--max-seconds S] [--send-src 127.0.1.1])
+ *               [--truth FILE.json] [--seed S] [--sampling N]
+ *   nfwatch-gen --list-scenarios | --dump-scenario NAME
+ *   nfwatch-gen --demo --out FILE.pcap
+ *   nfwatch-gen --bulk N [--format v5|v9|ipfix|sflow] [--exporters K] --out FILE.pcap
  *
- *   --demo       a small capture from four exporters, one per format:
- *                NetFlow v5 (192.0.2.1, unsampled), NetFlow v9 (192.0.2.2,
- *                1:10 announced by options), IPFIX (2001:db8::3, IPv4 and
- *                IPv6 records, 1:4 by options), sFlow v5 (192.0.2.4, 1:100).
- *   --bulk N     N records of many distinct flows in full-size datagrams of
- *                one format (--format v5|v9|ipfix|sflow), for throughput.
- *
- *   nfwatch-gen (--demo | --bulk N [--format F]) --out FILE.pcap [--seed S]
- *
- * Output is deterministic for a given seed and start time (--start, Unix s).
+ * Scenarios (gen.h has the pipeline) describe hosts and behaviours over a
+ * span of time, labelled; --demo is a one-minute capture from four
+ * exporters, one per format; --bulk fills a capture with full-size
+ * datagrams of distinct flows for line-rate replay (net_pcap infinite_rx).
+ * Output is deterministic for a scenario and seed.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "gen.h"
 #include "nfw_capture.h"
 #include "nfw_export.h"
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t
-rng_next(struct rng *r)
-{
-	/* splitmix64 */
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 static uint32_t
 rng_range(struct rng *r, uint32_t n)
 {
-	return (uint32_t)(rng_next(r) % n);
+	return rng_below(r, n);
 }
 
 static const uint16_t svc_ports[] = { 443, 80, 53, 123, 25, 22, 8443, 993 };
@@ -61,7 +49,7 @@ make_flow(struct rng *r, struct nfw_flow *f, uint64_t t, int v6, uint32_t divide
 		static const uint8_t p_out[8] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0, 0, 0 };
 		memcpy(f->src_addr, p_in, 8);
 		memcpy(f->dst_addr, p_out, 8);
-		uint64_t a = rng_next(r), b = rng_next(r);
+		uint64_t a = rng_u64(r), b = rng_u64(r);
 		memcpy(f->src_addr + 8, &a, 8);
 		memcpy(f->dst_addr + 8, &b, 8);
 		f->af = 6;
@@ -174,65 +162,186 @@ out:
 
 static int
 run_bulk(struct nfw_pcap_writer *w, uint64_t seed, uint64_t start_ms, unsigned long n,
-	 uint16_t version)
+	 uint16_t version, unsigned nexp)
 {
 	struct rng r = { seed };
-	struct nfw_export_params p = {
-		.version = version, .template_every = 100, .boot_ms = start_ms - 3600000, .mtu = 1472,
-	};
-	nfw_flow_addr_set4(p.agent, 0xc0000201u);
-	struct stream s = { .enc = nfw_export_create(&p), .sport = 40000,
-			    .dport = version == NFW_FLOW_SFLOW ? 6343 : 2055, .divide = 1 };
-	if (s.enc == NULL)
-		return -ENOMEM;
-	nfw_flow_addr_set4(s.src, 0xc0000201u);
-	struct nfw_flow recs[256];
+	struct stream s[GEN_MAX_EXPORTERS];
 	int rc = 0;
+
+	memset(s, 0, sizeof(s));
+	for (unsigned i = 0; i < nexp; i++) {
+		struct nfw_export_params p = {
+			.version = version, .template_every = 100, .boot_ms = start_ms - 3600000,
+			.mtu = 1472, .domain = i,
+		};
+		nfw_flow_addr_set4(p.agent, 0xc0000201u + i);
+		s[i].enc = nfw_export_create(&p);
+		s[i].sport = (uint16_t)(40000 + i);
+		s[i].dport = version == NFW_FLOW_SFLOW ? 6343 : version == NFW_FLOW_IPFIX ? 4739 : 2055;
+		s[i].divide = 1;
+		nfw_flow_addr_set4(s[i].src, 0xc0000201u + i);
+		if (s[i].enc == NULL)
+			rc = -ENOMEM;
+	}
+	struct nfw_flow recs[256];
 	uint64_t t = start_ms;
-	while (n > 0 && rc == 0) {
+	for (unsigned i = 0; n > 0 && rc == 0; i = (i + 1) % nexp) {
 		unsigned k = n > 256 ? 256 : (unsigned)n;
-		for (unsigned i = 0; i < k; i++)
-			make_flow(&r, &recs[i], t, 0, 1);
-		rc = emit(w, &s, recs, k, t);
+		for (unsigned j = 0; j < k; j++)
+			make_flow(&r, &recs[j], t, 0, 1);
+		rc = emit(w, &s[i], recs, k, t);
 		n -= k;
 		t += 10;
 	}
-	nfw_export_free(s.enc);
+	for (unsigned i = 0; i < nexp; i++)
+		nfw_export_free(s[i].enc);
 	return rc;
+}
+
+static int
+run_scenario(const char *name, const struct emit_opts *eo, const char *truth, bool seed_set,
+	     uint64_t seed, uint32_t sampling)
+{
+	struct scenario sc;
+	struct convs cv;
+	struct records recs;
+	char err[512];
+	int rc = 1;
+	struct timespec t0, t1;
+
+	memset(&cv, 0, sizeof(cv));
+	memset(&recs, 0, sizeof(recs));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (scenario_load(name, &sc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "nfwatch-gen: %s\n", err);
+		return 2;
+	}
+	if (seed_set)
+		sc.seed = seed;
+	for (unsigned i = 0; sampling > 0 && i < sc.nexp; i++)
+		sc.exp[i].sampling = sampling;
+	if (behave_all(&sc, &cv, err, sizeof(err)) != 0 ||
+	    split_all(&sc, &cv, &recs, err, sizeof(err)) != 0 ||
+	    emit_all(&sc, &recs, eo, err, sizeof(err)) != 0 ||
+	    (truth != NULL && truth_write(truth, &sc, &cv, &recs, err, sizeof(err)) != 0)) {
+		fprintf(stderr, "nfwatch-gen: %s\n", err);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint64_t dg = 0;
+	for (unsigned i = 0; i < sc.nexp; i++)
+		dg += recs.exp[i].datagrams;
+	fprintf(stderr, "nfwatch-gen: scenario %s: %.1f h simulated, %zu conversations, %zu records, "
+		"%llu datagrams from %u exporters, %zu labels, in %.2f s\n", sc.name,
+		(double)(sc.end_ms - sc.start_ms) / 3600000.0, cv.n, recs.n, (unsigned long long)dg,
+		sc.nexp, cv.nlab,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	rc = 0;
+out:
+	records_free(&recs);
+	convs_free(&cv);
+	scenario_free(&sc);
+	return rc;
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: nfwatch-gen --scenario NAME|FILE.json (--out FILE.pcap | --send ADDR:PORT)\n"
+		"                   [--truth FILE.json] [--seed S] [--sampling N]\n"
+		"                   [--pps N] [--max-seconds S] [--send-src 127.0.1.1]\n"
+		"       nfwatch-gen --list-scenarios | --dump-scenario NAME\n"
+		"       nfwatch-gen --demo --out FILE.pcap\n"
+		"       nfwatch-gen --bulk N [--format v5|v9|ipfix|sflow] [--exporters K] --out FILE.pcap\n");
+}
+
+static int
+parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || *s == '\0' || *s == '-' || v > max) {
+		fprintf(stderr, "nfwatch-gen: %s takes 0..%llu\n", opt, (unsigned long long)max);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, 'S' },
+		{ "list-scenarios", no_argument, NULL, 'L' },
+		{ "dump-scenario", required_argument, NULL, 'D' },
+		{ "truth", required_argument, NULL, 'T' },
+		{ "send", required_argument, NULL, 'n' },
+		{ "pps", required_argument, NULL, 'p' },
+		{ "max-seconds", required_argument, NULL, 'm' },
+		{ "send-src", required_argument, NULL, 'c' },
+		{ "sampling", required_argument, NULL, 'a' },
 		{ "demo", no_argument, NULL, 'd' },
 		{ "bulk", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "exporters", required_argument, NULL, 'x' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "start", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL;
+	struct emit_opts eo = { .max_seconds = 600 };
+	const char *scenario = NULL, *truth = NULL;
 	int demo = 0;
-	unsigned long bulk = 0;
+	uint64_t bulk = 0, seed = 1, start = 1767225600, nexp = 1, v;
+	uint32_t sampling = 0;
+	bool seed_set = false;
 	uint16_t version = NFW_FLOW_V5;
-	uint64_t seed = 1;
-	uint64_t start = 1767225600; /* 2026-01-01T00:00:00Z */
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		char *end;
 		switch (c) {
-		case 'd': demo = 1; break;
-		case 'b':
-			errno = 0;
-			bulk = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || bulk == 0 || bulk > 1000000000ul) {
-				fprintf(stderr, "nfwatch-gen: --bulk takes 1..1000000000\n");
+		case 'S': scenario = optarg; break;
+		case 'L':
+			for (const char *const *n = builtin_names(); *n != NULL; n++)
+				printf("%s\n", *n);
+			return 0;
+		case 'D': {
+			const char *txt = builtin_scenario(optarg);
+			json_t *j = txt ? json_loads(txt, 0, NULL) : NULL;
+			if (j == NULL) {
+				fprintf(stderr, "nfwatch-gen: no built-in scenario \"%s\" (--list-scenarios)\n", optarg);
 				return 2;
 			}
+			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			fputc('\n', stdout);
+			json_decref(j);
+			return 0;
+		}
+		case 'T': truth = optarg; break;
+		case 'n': eo.send_addr = optarg; break;
+		case 'p':
+			if (parse_u64("--pps", optarg, 100000000, &eo.pps))
+				return 2;
+			break;
+		case 'm':
+			if (parse_u64("--max-seconds", optarg, 86400, &v))
+				return 2;
+			eo.max_seconds = (uint32_t)v;
+			break;
+		case 'c': eo.send_src_base = optarg; break;
+		case 'a':
+			if (parse_u64("--sampling", optarg, 16383, &v) || v == 0)
+				return 2;
+			sampling = (uint32_t)v;
+			break;
+		case 'd': demo = 1; break;
+		case 'b':
+			if (parse_u64("--bulk", optarg, 1000000000, &bulk) || bulk == 0)
+				return 2;
 			break;
 		case 'f':
 			if (strcmp(optarg, "v5") == 0) version = NFW_FLOW_V5;
@@ -244,39 +353,55 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'o': out = optarg; break;
-		case 's': seed = strtoull(optarg, NULL, 10); break;
-		case 't':
-			errno = 0;
-			start = strtoull(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || start > 4000000000ull) {
-				fprintf(stderr, "nfwatch-gen: --start takes Unix seconds\n");
+		case 'x':
+			if (parse_u64("--exporters", optarg, GEN_MAX_EXPORTERS, &nexp) || nexp == 0)
 				return 2;
-			}
+			break;
+		case 'o': eo.pcap_path = optarg; break;
+		case 's':
+			if (parse_u64("--seed", optarg, UINT64_MAX >> 11, &seed))
+				return 2;
+			seed_set = true;
+			break;
+		case 't':
+			if (parse_u64("--start", optarg, 4000000000ull, &start))
+				return 2;
 			break;
 		case 'h':
-			printf("usage: nfwatch-gen (--demo | --bulk N [--format v5|v9|ipfix|sflow])"
-			       " --out FILE.pcap [--seed S] [--start UNIX_S]\n");
+			usage(stdout);
 			return 0;
 		default:
+			usage(stderr);
 			return 2;
 		}
 	}
-	if (out == NULL || demo == (bulk > 0)) {
-		fprintf(stderr, "usage: nfwatch-gen (--demo | --bulk N [--format F]) --out FILE.pcap\n");
+	if (optind < argc || (scenario != NULL) + demo + (bulk > 0) != 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (scenario != NULL) {
+		if ((eo.pcap_path != NULL) == (eo.send_addr != NULL)) {
+			fprintf(stderr, "nfwatch-gen: a scenario goes to --out FILE or --send ADDR:PORT\n");
+			return 2;
+		}
+		return run_scenario(scenario, &eo, truth, seed_set, seed, sampling);
+	}
+	if (eo.pcap_path == NULL) {
+		usage(stderr);
 		return 2;
 	}
 	char err[512];
-	struct nfw_pcap_writer *w = nfw_pcap_writer_open(out, err, sizeof(err));
+	struct nfw_pcap_writer *w = nfw_pcap_writer_open(eo.pcap_path, err, sizeof(err));
 	if (w == NULL) {
 		fprintf(stderr, "nfwatch-gen: %s\n", err);
 		return 1;
 	}
-	int rc = demo ? run_demo(w, seed, start * 1000) : run_bulk(w, seed, start * 1000, bulk, version);
+	int rc = demo ? run_demo(w, seed, start * 1000)
+		      : run_bulk(w, seed, start * 1000, bulk, version, (unsigned)nexp);
 	if (nfw_pcap_writer_close(w) != 0 && rc == 0)
 		rc = -EIO;
 	if (rc != 0) {
-		fprintf(stderr, "nfwatch-gen: %s: %s\n", out, strerror(-rc));
+		fprintf(stderr, "nfwatch-gen: %s: %s\n", eo.pcap_path, strerror(-rc));
 		return 1;
 	}
 	return 0;

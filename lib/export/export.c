@@ -186,12 +186,38 @@ static const struct fdef ipfix_fields[] = {
 
 #define NFIELDS (sizeof(v9_fields) / sizeof(v9_fields[0]))
 
+#define APP_NAME_IE 96
+#define APP_NAME_MAX 15
+
+const char *
+nfw_export_app_name(const struct nfw_flow *f)
+{
+	uint16_t p = f->dst_port < f->src_port ? f->dst_port : f->src_port;
+	switch (p) {
+	case 22: return "ssh";
+	case 25: return "smtp";
+	case 53: return "dns";
+	case 80: return "http";
+	case 123: return "ntp";
+	case 135: return "msrpc";
+	case 161: return "snmp";
+	case 443: return "https";
+	case 445: return "smb";
+	case 993: return "imaps";
+	case 3389: return "rdp";
+	case 5985: return "winrm";
+	default: return "";
+	}
+}
+
 static size_t
-rec_len(const struct fdef *fd, int v6)
+rec_len(const struct nfw_export *e, const struct fdef *fd, int v6)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < NFIELDS; i++)
 		n += v6 ? fd[i].len6 : fd[i].len4;
+	if (e->p.app_name && e->p.version == NFW_FLOW_IPFIX)
+		n += 1 + APP_NAME_MAX; /* the most a record can take */
 	return n;
 }
 
@@ -237,6 +263,12 @@ put_record(const struct nfw_export *e, struct wbuf *b, const struct fdef *fd, in
 		default: put_uint(b, 0, len); break;
 		}
 	}
+	if (e->p.app_name && e->p.version == NFW_FLOW_IPFIX) {
+		const char *name = nfw_export_app_name(f);
+		size_t n = strlen(name);
+		w8(b, (uint8_t)n);
+		wbytes(b, name, n);
+	}
 }
 
 static void
@@ -249,14 +281,19 @@ put_templates(const struct nfw_export *e, struct wbuf *b, int ipfix, const struc
 		uint16_t cnt = 0;
 		for (size_t i = 0; i < NFIELDS; i++)
 			cnt += (v6 ? fd[i].len6 : fd[i].len4) != 0;
+		bool app = e->p.app_name && ipfix;
 		w16(b, (uint16_t)(256 + v6));
-		w16(b, cnt);
+		w16(b, (uint16_t)(cnt + app));
 		for (size_t i = 0; i < NFIELDS; i++) {
 			uint16_t len = v6 ? fd[i].len6 : fd[i].len4;
 			if (len == 0)
 				continue;
 			w16(b, fd[i].id);
 			w16(b, len);
+		}
+		if (app) {
+			w16(b, APP_NAME_IE);
+			w16(b, 0xffff);
 		}
 	}
 	put16at(b->p + set + 2, (uint16_t)(b->len - set));
@@ -323,7 +360,7 @@ build_v9_ipfix(struct nfw_export *e, const struct nfw_flow *r, unsigned n, unsig
 	unsigned k = 0;
 	while (k < n) {
 		int v6 = !nfw_flow_addr_is4(r[k].src_addr);
-		size_t rl = rec_len(fd, v6);
+		size_t rl = rec_len(e, fd, v6);
 		if (b->len + 4 + rl > e->p.mtu)
 			break;
 		size_t set = b->len;

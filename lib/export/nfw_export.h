@@ -11,6 +11,8 @@
  * sequence number and the sysUpTime base, sends templates (IPv4 id 256,
  * IPv6 id 257) and, when `sampling` > 1, a sampling options template (258)
  * and record in the first datagram and every `template_every` datagrams.
+ * With `app_name`, IPFIX templates end with applicationName (IE 96) as a
+ * variable-length field (RFC 7011 §7), named from the service port.
  * Records are written with the byte and packet counts they hold: a caller
  * that announces 1:N sampling passes counts already divided by N.
  */
@@ -32,7 +34,11 @@ struct nfw_export_params {
 	uint64_t boot_ms;        /**< exporter boot time (Unix ms): sysUpTime base */
 	uint8_t agent[16];       /**< sFlow agent address (IPv4-mapped or IPv6) */
 	uint16_t mtu;            /**< datagram size bound, default 1400 */
+	uint8_t app_name;        /**< IPFIX: add applicationName (IE 96), variable length */
 };
+
+/** The application name the encoder writes for a record ("https", "dns", "" ...). */
+const char *nfw_export_app_name(const struct nfw_flow *f);
 
 struct nfw_export;
 
