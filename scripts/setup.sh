@@ -6,6 +6,7 @@
 set -euo pipefail
 
 PKGS=(
+	bc
 	build-essential
 	clang
 	libbenchmark-dev
@@ -20,8 +21,10 @@ PKGS=(
 	libzstd-dev
 	llvm
 	meson
+	nfdump
 	ninja-build
 	pkg-config
+	pmacct
 	python3
 	softflowd
 	tcpreplay

@@ -47,8 +47,7 @@ struct sink {
 	struct nfw_pcap_writer *pw;
 	struct sockaddr_in to;
 	const struct emit_opts *o;
-	uint64_t sent;
-	uint64_t t0_ns;
+	struct pacer pacer;
 	char *err;
 	size_t errlen;
 	int failed;
@@ -60,6 +59,83 @@ mono_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int
+send_dest(const char *to, struct sockaddr_in *out, char *err, size_t errlen)
+{
+	char host[64];
+	const char *colon = strrchr(to, ':');
+	if (colon == NULL || (size_t)(colon - to) >= sizeof(host)) {
+		snprintf(err, errlen, "--send takes ADDR:PORT, like 127.0.0.1:2055");
+		return -1;
+	}
+	memcpy(host, to, (size_t)(colon - to));
+	host[colon - to] = '\0';
+	long port = strtol(colon + 1, NULL, 10);
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	out->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &out->sin_addr) != 1 || port <= 0 || port > 65535) {
+		snprintf(err, errlen, "--send: bad address %s", to);
+		return -1;
+	}
+	if ((ntohl(out->sin_addr.s_addr) >> 24) != 127) {
+		snprintf(err, errlen, "--send only goes to loopback (127.0.0.0/8), not %s", host);
+		return -1;
+	}
+	return 0;
+}
+
+int
+send_socket(const char *base_s, unsigned index, uint16_t port, char *err, size_t errlen)
+{
+	struct in_addr base;
+	if (inet_pton(AF_INET, base_s ? base_s : "127.0.1.1", &base) != 1 ||
+	    (ntohl(base.s_addr) >> 24) != 127) {
+		snprintf(err, errlen, "--send-src must be a 127.x address");
+		return -1;
+	}
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(port) };
+	src.sin_addr.s_addr = htonl(ntohl(base.s_addr) + index);
+	int one = 1, sndbuf = 4 << 20;
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	}
+	if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0) {
+		char a[32];
+		inet_ntop(AF_INET, &src.sin_addr, a, sizeof(a));
+		snprintf(err, errlen, "bind %s:%u: %s", a, port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+pace(struct pacer *p, char *err, size_t errlen)
+{
+	uint64_t now = mono_ns();
+	if (p->t0_ns == 0)
+		p->t0_ns = now;
+	if (p->pps > 0) {
+		uint64_t due = p->t0_ns + p->sent * 1000000000ull / p->pps;
+		if (due > now) {
+			struct timespec d = { (time_t)((due - now) / 1000000000ull),
+					      (long)((due - now) % 1000000000ull) };
+			nanosleep(&d, NULL);
+		}
+	}
+	if (p->max_seconds > 0 && mono_ns() - p->t0_ns > (uint64_t)p->max_seconds * 1000000000ull) {
+		snprintf(err, errlen, "send stopped after %u s (--max-seconds) with %llu datagrams sent",
+			 p->max_seconds, (unsigned long long)p->sent);
+		return -1;
+	}
+	p->sent++;
+	return 0;
 }
 
 static int
@@ -81,25 +157,12 @@ put(struct sink *s, unsigned ei, struct out_exp *oe, const uint8_t *buf, size_t 
 		}
 		return 0;
 	}
-	if (s->o->pps > 0) {
-		uint64_t due = s->t0_ns + s->sent * 1000000000ull / s->o->pps;
-		uint64_t now = mono_ns();
-		if (due > now) {
-			struct timespec d = { (time_t)((due - now) / 1000000000ull),
-					      (long)((due - now) % 1000000000ull) };
-			nanosleep(&d, NULL);
-		}
-	}
-	if (s->o->max_seconds > 0 && mono_ns() - s->t0_ns > (uint64_t)s->o->max_seconds * 1000000000ull) {
-		snprintf(s->err, s->errlen, "send stopped after %u s (--max-seconds) with %llu datagrams sent",
-			 s->o->max_seconds, (unsigned long long)s->sent);
+	if (pace(&s->pacer, s->err, s->errlen) != 0)
 		return -1;
-	}
 	if (sendto(oe->fd, buf, len, 0, (const struct sockaddr *)&s->to, sizeof(s->to)) < 0) {
 		snprintf(s->err, s->errlen, "sendto: %s", strerror(errno));
 		return -1;
 	}
-	s->sent++;
 	return 0;
 }
 
@@ -128,45 +191,12 @@ flush(struct sink *s, unsigned ei, struct out_exp *oe, uint64_t now)
 static int
 open_sockets(struct sink *s, struct out_exp *oe, unsigned n)
 {
-	const char *to = s->o->send_addr;
-	char host[64];
-	const char *colon = strrchr(to, ':');
-	if (colon == NULL || (size_t)(colon - to) >= sizeof(host)) {
-		snprintf(s->err, s->errlen, "--send takes ADDR:PORT, like 127.0.0.1:2055");
+	if (send_dest(s->o->send_addr, &s->to, s->err, s->errlen) != 0)
 		return -1;
-	}
-	memcpy(host, to, (size_t)(colon - to));
-	host[colon - to] = '\0';
-	long port = strtol(colon + 1, NULL, 10);
-	memset(&s->to, 0, sizeof(s->to));
-	s->to.sin_family = AF_INET;
-	s->to.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &s->to.sin_addr) != 1 || port <= 0 || port > 65535) {
-		snprintf(s->err, s->errlen, "--send: bad address %s", to);
-		return -1;
-	}
-	if ((ntohl(s->to.sin_addr.s_addr) >> 24) != 127) {
-		snprintf(s->err, s->errlen, "--send only goes to loopback (127.0.0.0/8), not %s", host);
-		return -1;
-	}
-	struct in_addr base;
-	if (inet_pton(AF_INET, s->o->send_src_base ? s->o->send_src_base : "127.0.1.1", &base) != 1 ||
-	    (ntohl(base.s_addr) >> 24) != 127) {
-		snprintf(s->err, s->errlen, "--send-src must be a 127.x address");
-		return -1;
-	}
 	for (unsigned i = 0; i < n; i++) {
-		oe[i].fd = socket(AF_INET, SOCK_DGRAM, 0);
-		struct sockaddr_in src = { .sin_family = AF_INET,
-					   .sin_port = htons(s->sc->exp[i].port) };
-		src.sin_addr.s_addr = htonl(ntohl(base.s_addr) + i);
-		int one = 1;
-		setsockopt(oe[i].fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (oe[i].fd < 0 || bind(oe[i].fd, (struct sockaddr *)&src, sizeof(src)) != 0) {
-			snprintf(s->err, s->errlen, "bind exporter %s to 127.x:%u: %s", s->sc->exp[i].name,
-				 s->sc->exp[i].port, strerror(errno));
+		oe[i].fd = send_socket(s->o->send_src_base, i, s->sc->exp[i].port, s->err, s->errlen);
+		if (oe[i].fd < 0)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -209,7 +239,8 @@ emit_all(const struct scenario *sc, struct records *r, const struct emit_opts *o
 	} else if (open_sockets(&s, oe, sc->nexp) != 0) {
 		goto out;
 	}
-	s.t0_ns = mono_ns();
+	s.pacer.pps = o->pps;
+	s.pacer.max_seconds = o->max_seconds;
 	uint64_t now = sc->start_ms;
 	for (size_t k = 0; k < r->n; k++) {
 		const struct grec *g = &r->v[k];

@@ -210,6 +210,25 @@ struct emit_opts {
 int emit_all(const struct scenario *sc, struct records *r, const struct emit_opts *o,
 	     char *err, size_t errlen);
 
+/* Sending helpers shared by emit.c and replay.c. */
+struct sockaddr_in;
+struct pacer {
+	uint64_t pps;          /* 0: as fast as possible */
+	uint32_t max_seconds;  /* 0: unbounded */
+	uint64_t t0_ns;
+	uint64_t sent;
+};
+/* Parse ADDR:PORT, loopback only. 0 or -1 with err. */
+int send_dest(const char *to, struct sockaddr_in *out, char *err, size_t errlen);
+/* A UDP socket bound to base + index (127.0.1.1 by default) and port, or -1. */
+int send_socket(const char *base, unsigned index, uint16_t port, char *err, size_t errlen);
+/* Wait for the next datagram's slot; -1 with err past max_seconds. */
+int pace(struct pacer *p, char *err, size_t errlen);
+
+/* Replay the export payloads of a capture over loopback, one socket per
+ * exporter (source address and port) found in it. */
+int replay_capture(const char *path, const struct emit_opts *o, char *err, size_t errlen);
+
 int truth_write(const char *path, const struct scenario *sc, const struct convs *cv,
 		const struct records *r, char *err, size_t errlen);
 

@@ -6,6 +6,7 @@
  *   nfwatch-gen --scenario NAME|FILE.json (--out FILE.pcap | --send ADDR:PORT
  *               [--pps N] [--max-seconds S] [--send-src 127.0.1.1])
  *               [--truth FILE.json] [--seed S] [--sampling N]
+ *   nfwatch-gen --replay FILE.pcap --send ADDR:PORT [--pps N] [--max-seconds S]
  *   nfwatch-gen --list-scenarios | --dump-scenario NAME
  *   nfwatch-gen --demo --out FILE.pcap
  *   nfwatch-gen --bulk N [--format v5|v9|ipfix|sflow] [--exporters K] --out FILE.pcap
@@ -251,6 +252,7 @@ usage(FILE *fp)
 		"usage: nfwatch-gen --scenario NAME|FILE.json (--out FILE.pcap | --send ADDR:PORT)\n"
 		"                   [--truth FILE.json] [--seed S] [--sampling N]\n"
 		"                   [--pps N] [--max-seconds S] [--send-src 127.0.1.1]\n"
+		"       nfwatch-gen --replay FILE.pcap --send ADDR:PORT [--pps N] [--max-seconds S]\n"
 		"       nfwatch-gen --list-scenarios | --dump-scenario NAME\n"
 		"       nfwatch-gen --demo --out FILE.pcap\n"
 		"       nfwatch-gen --bulk N [--format v5|v9|ipfix|sflow] [--exporters K] --out FILE.pcap\n");
@@ -275,6 +277,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 'S' },
+		{ "replay", required_argument, NULL, 'R' },
 		{ "list-scenarios", no_argument, NULL, 'L' },
 		{ "dump-scenario", required_argument, NULL, 'D' },
 		{ "truth", required_argument, NULL, 'T' },
@@ -294,7 +297,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct emit_opts eo = { .max_seconds = 600 };
-	const char *scenario = NULL, *truth = NULL;
+	const char *scenario = NULL, *truth = NULL, *replay = NULL;
 	int demo = 0;
 	uint64_t bulk = 0, seed = 1, start = 1767225600, nexp = 1, v;
 	uint32_t sampling = 0;
@@ -305,6 +308,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'S': scenario = optarg; break;
+		case 'R': replay = optarg; break;
 		case 'L':
 			for (const char *const *n = builtin_names(); *n != NULL; n++)
 				printf("%s\n", *n);
@@ -375,9 +379,21 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || (scenario != NULL) + demo + (bulk > 0) != 1) {
+	if (optind < argc || (scenario != NULL) + (replay != NULL) + demo + (bulk > 0) != 1) {
 		usage(stderr);
 		return 2;
+	}
+	if (replay != NULL) {
+		char e[512];
+		if (eo.send_addr == NULL) {
+			fprintf(stderr, "nfwatch-gen: --replay needs --send ADDR:PORT\n");
+			return 2;
+		}
+		if (replay_capture(replay, &eo, e, sizeof(e)) != 0) {
+			fprintf(stderr, "nfwatch-gen: %s\n", e);
+			return 1;
+		}
+		return 0;
 	}
 	if (scenario != NULL) {
 		if ((eo.pcap_path != NULL) == (eo.send_addr != NULL)) {

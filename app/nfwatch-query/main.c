@@ -6,6 +6,13 @@
  *
  *   nfwatch-query -r FILE [-r FILE ...] [-o line|csv|json|ndjson] [--stats[=json]]
  *                 [-q] [--exporter ADDR[:PORT]]
+ *   nfwatch-query --listen ADDR:PORT [--idle-exit S] [--max-seconds S] ...
+ *
+ * --listen is a small live collector on a UDP socket (recvmmsg batches),
+ * for loopback tests and the side-by-side benchmark with nfcapd and
+ * nfacctd; it stops after --idle-exit seconds without a datagram (once one
+ * came), after --max-seconds, or on SIGINT / SIGTERM, then prints what
+ * --stats asks for. The appliance (app/nfwatch) is the line-rate collector.
  *
  * All files share one decoder context, in order, so templates sent in one
  * file decode data in the next (vendor samples often come split that way).
@@ -13,6 +20,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +40,16 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: nfwatch-query -r FILE [-r FILE ...] [options]\n"
+		"usage: nfwatch-query (-r FILE [-r FILE ...] | --listen ADDR:PORT) [options]\n"
 		"  -r, --read FILE        pcap / pcapng capture, or raw export payloads\n"
 		"                         (.hex lines, back-to-back v5 / v9 / IPFIX / sFlow)\n"
 		"  -o, --output FMT       records as line (default), csv, json or ndjson\n"
 		"  -q, --quiet            no records (with --stats: statistics only)\n"
 		"      --stats[=json]     per-exporter statistics after the records\n"
 		"      --exporter A[:P]   exporter address for raw payload files (default 0.0.0.0:0)\n"
+		"      --listen A:P       collect live from a UDP socket instead of -r files\n"
+		"      --idle-exit S      with --listen: stop S seconds after the last datagram\n"
+		"      --max-seconds S    with --listen: stop after S seconds\n"
 		"  -h, --help             this text\n");
 }
 
@@ -82,6 +97,118 @@ parse_exporter(const char *s, struct nfw_exporter_addr *out)
 	return 0;
 }
 
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static uint64_t
+now_ms_real(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+#define LISTEN_BATCH 64
+
+/* Receive and decode until idle, the time bound, or a signal. 0 or 1. */
+static int
+run_listen(const char *spec, struct nfw_decode *d, struct nfw_flow_writer *w, unsigned idle_s,
+	   unsigned max_s, struct nfw_capture_stats *cs)
+{
+	struct nfw_exporter_addr bind_addr;
+	if (parse_exporter(spec, &bind_addr) != 0 || bind_addr.port == 0) {
+		fprintf(stderr, "nfwatch-query: --listen takes ADDR:PORT\n");
+		return 2;
+	}
+	bool v4 = nfw_flow_addr_is4(bind_addr.addr);
+	int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	memset(&ss, 0, sizeof(ss));
+	if (v4) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(bind_addr.port);
+		memcpy(&a->sin_addr, bind_addr.addr + 12, 4);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(bind_addr.port);
+		memcpy(&a->sin6_addr, bind_addr.addr, 16);
+		sl = sizeof(*a);
+	}
+	int rcvbuf = 8 << 20;
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+		fprintf(stderr, "nfwatch-query: listen %s: %s\n", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	fprintf(stderr, "nfwatch-query: listening on %s\n", spec);
+
+	static uint8_t bufs[LISTEN_BATCH][65536];
+	struct mmsghdr msgs[LISTEN_BATCH];
+	struct iovec iov[LISTEN_BATCH];
+	struct sockaddr_storage from[LISTEN_BATCH];
+	uint64_t start = now_ms_real(), last = 0;
+	while (!stop_flag) {
+		uint64_t t = now_ms_real();
+		if (max_s > 0 && t - start >= (uint64_t)max_s * 1000)
+			break;
+		if (idle_s > 0 && last > 0 && t - last >= (uint64_t)idle_s * 1000)
+			break;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		for (int i = 0; i < LISTEN_BATCH; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = sizeof(bufs[i]);
+			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		int n = recvmmsg(fd, msgs, LISTEN_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			continue;
+		t = now_ms_real();
+		last = t;
+		for (int i = 0; i < n; i++) {
+			struct nfw_exporter_addr ex;
+			memset(&ex, 0, sizeof(ex));
+			if (from[i].ss_family == AF_INET) {
+				const struct sockaddr_in *a = (const struct sockaddr_in *)&from[i];
+				nfw_exporter_addr_set4(&ex, ntohl(a->sin_addr.s_addr));
+				ex.port = ntohs(a->sin_port);
+			} else {
+				const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&from[i];
+				memcpy(ex.addr, &a->sin6_addr, 16);
+				ex.port = ntohs(a->sin6_port);
+			}
+			cs->frames++;
+			cs->payloads++;
+			unsigned k;
+			const struct nfw_flow *recs = nfw_decode_datagram(d, bufs[i], msgs[i].msg_len, &ex, t, &k);
+			for (unsigned j = 0; w != NULL && j < k; j++)
+				nfw_flow_writer_put(w, &recs[j]);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -91,6 +218,9 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stats", optional_argument, NULL, 's' },
 		{ "exporter", required_argument, NULL, 'e' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "idle-exit", required_argument, NULL, 'I' },
+		{ "max-seconds", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -99,6 +229,8 @@ main(int argc, char **argv)
 	int fmt = NFW_OUT_LINE;
 	int quiet = 0, stats = 0; /* stats: 1 text, 2 json */
 	struct nfw_exporter_addr raw_src;
+	const char *listen_spec = NULL;
+	unsigned idle_s = 0, max_s = 0;
 	int c, rc = 0;
 
 	memset(&raw_src, 0, sizeof(raw_src));
@@ -139,6 +271,24 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 'I':
+		case 'M': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 0 || v > 86400) {
+				fprintf(stderr, "nfwatch-query: --%s takes 0..86400 seconds\n",
+					c == 'I' ? "idle-exit" : "max-seconds");
+				return 2;
+			}
+			if (c == 'I')
+				idle_s = (unsigned)v;
+			else
+				max_s = (unsigned)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -147,7 +297,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || nfiles == 0) {
+	if (optind < argc || (nfiles == 0) == (listen_spec == NULL)) {
 		usage(stderr);
 		return 2;
 	}
@@ -168,6 +318,14 @@ main(int argc, char **argv)
 	}
 	struct nfw_capture_stats cap_tot;
 	memset(&cap_tot, 0, sizeof(cap_tot));
+	if (listen_spec != NULL) {
+		rc = run_listen(listen_spec, d, w, idle_s, max_s, &cap_tot);
+		if (rc == 2) {
+			nfw_flow_writer_close(w);
+			nfw_decode_free(d);
+			return 2;
+		}
+	}
 	for (unsigned i = 0; i < nfiles; i++) {
 		char err[512];
 		struct nfw_capture *cap = nfw_capture_open(files[i], &raw_src, err, sizeof(err));

@@ -361,16 +361,19 @@ build_v9_ipfix(struct nfw_export *e, const struct nfw_flow *r, unsigned n, unsig
 	while (k < n) {
 		int v6 = !nfw_flow_addr_is4(r[k].src_addr);
 		size_t rl = rec_len(e, fd, v6);
-		if (b->len + 4 + rl > e->p.mtu)
+		if (b->len + 4 + rl + 3 > e->p.mtu)
 			break;
 		size_t set = b->len;
 		w16(b, (uint16_t)(256 + v6));
 		w16(b, 0);
-		while (k < n && (!nfw_flow_addr_is4(r[k].src_addr)) == v6 && b->len + rl <= e->p.mtu) {
+		while (k < n && (!nfw_flow_addr_is4(r[k].src_addr)) == v6 && b->len + rl + 3 <= e->p.mtu) {
 			put_record(e, b, fd, v6, &r[k]);
 			k++;
 			nsets_recs++;
 		}
+		if (!ipfix)
+			while ((b->len - set) % 4)
+				w8(b, 0); /* RFC 3954 §5.3: FlowSets end on a 4-octet boundary */
 		put16at(b->p + set + 2, (uint16_t)(b->len - set));
 	}
 	nrec += nsets_recs;
