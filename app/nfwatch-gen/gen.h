@@ -231,5 +231,7 @@ int replay_capture(const char *path, const struct emit_opts *o, char *err, size_
 
 int truth_write(const char *path, const struct scenario *sc, const struct convs *cv,
 		const struct records *r, char *err, size_t errlen);
+int expect_write(const char *path, const struct scenario *sc, const struct records *r, char *err,
+		 size_t errlen);
 
 #endif

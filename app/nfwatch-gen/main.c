@@ -5,7 +5,7 @@
  *
  *   nfwatch-gen --scenario NAME|FILE.json (--out FILE.pcap | --send ADDR:PORT
  *               [--pps N] [--max-seconds S] [--send-src 127.0.1.1])
- *               [--truth FILE.json] [--seed S] [--sampling N]
+ *               [--truth FILE.json] [--expect FILE.csv] [--seed S] [--sampling N]
  *   nfwatch-gen --replay FILE.pcap --send ADDR:PORT [--pps N] [--max-seconds S]
  *   nfwatch-gen --list-scenarios | --dump-scenario NAME
  *   nfwatch-gen --demo --out FILE.pcap
@@ -200,8 +200,8 @@ run_bulk(struct nfw_pcap_writer *w, uint64_t seed, uint64_t start_ms, unsigned l
 }
 
 static int
-run_scenario(const char *name, const struct emit_opts *eo, const char *truth, bool seed_set,
-	     uint64_t seed, uint32_t sampling)
+run_scenario(const char *name, const struct emit_opts *eo, const char *truth, const char *expect,
+	     bool seed_set, uint64_t seed, uint32_t sampling)
 {
 	struct scenario sc;
 	struct convs cv;
@@ -224,7 +224,8 @@ run_scenario(const char *name, const struct emit_opts *eo, const char *truth, bo
 	if (behave_all(&sc, &cv, err, sizeof(err)) != 0 ||
 	    split_all(&sc, &cv, &recs, err, sizeof(err)) != 0 ||
 	    emit_all(&sc, &recs, eo, err, sizeof(err)) != 0 ||
-	    (truth != NULL && truth_write(truth, &sc, &cv, &recs, err, sizeof(err)) != 0)) {
+	    (truth != NULL && truth_write(truth, &sc, &cv, &recs, err, sizeof(err)) != 0) ||
+	    (expect != NULL && expect_write(expect, &sc, &recs, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "nfwatch-gen: %s\n", err);
 		goto out;
 	}
@@ -250,7 +251,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: nfwatch-gen --scenario NAME|FILE.json (--out FILE.pcap | --send ADDR:PORT)\n"
-		"                   [--truth FILE.json] [--seed S] [--sampling N]\n"
+		"                   [--truth FILE.json] [--expect FILE.csv] [--seed S] [--sampling N]\n"
 		"                   [--pps N] [--max-seconds S] [--send-src 127.0.1.1]\n"
 		"       nfwatch-gen --replay FILE.pcap --send ADDR:PORT [--pps N] [--max-seconds S]\n"
 		"       nfwatch-gen --list-scenarios | --dump-scenario NAME\n"
@@ -281,6 +282,7 @@ main(int argc, char **argv)
 		{ "list-scenarios", no_argument, NULL, 'L' },
 		{ "dump-scenario", required_argument, NULL, 'D' },
 		{ "truth", required_argument, NULL, 'T' },
+		{ "expect", required_argument, NULL, 'E' },
 		{ "send", required_argument, NULL, 'n' },
 		{ "pps", required_argument, NULL, 'p' },
 		{ "max-seconds", required_argument, NULL, 'm' },
@@ -297,7 +299,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct emit_opts eo = { .max_seconds = 600 };
-	const char *scenario = NULL, *truth = NULL, *replay = NULL;
+	const char *scenario = NULL, *truth = NULL, *replay = NULL, *expect = NULL;
 	int demo = 0;
 	uint64_t bulk = 0, seed = 1, start = 1767225600, nexp = 1, v;
 	uint32_t sampling = 0;
@@ -326,6 +328,7 @@ main(int argc, char **argv)
 			return 0;
 		}
 		case 'T': truth = optarg; break;
+		case 'E': expect = optarg; break;
 		case 'n': eo.send_addr = optarg; break;
 		case 'p':
 			if (parse_u64("--pps", optarg, 100000000, &eo.pps))
@@ -400,7 +403,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "nfwatch-gen: a scenario goes to --out FILE or --send ADDR:PORT\n");
 			return 2;
 		}
-		return run_scenario(scenario, &eo, truth, seed_set, seed, sampling);
+		return run_scenario(scenario, &eo, truth, expect, seed_set, seed, sampling);
 	}
 	if (eo.pcap_path == NULL) {
 		usage(stderr);

@@ -23,6 +23,7 @@
 
 #include "gen.h"
 #include "nfw_decode.h"
+#include "nfw_report.h"
 
 static json_t *
 time_json(uint64_t ms)
@@ -111,6 +112,47 @@ truth_write(const char *path, const struct scenario *sc, const struct convs *cv,
 	json_decref(root);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot write", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --expect FILE.csv: every record a decoder must produce from the generated
+ * stream, in nfwatch-query's CSV columns: counts scaled by the rate, the
+ * exporter (sFlow: the agent) and the rate filled in. Fields a format does
+ * not carry are as the decoder leaves them (v5: no end reason). sFlow
+ * records are stamped by the collector's arrival time, which the
+ * generator does not decide: their start and end are the sample's time.
+ */
+int
+expect_write(const char *path, const struct scenario *sc, const struct records *r, char *err,
+	     size_t errlen)
+{
+	FILE *fp = fopen(path, "w");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: cannot write", path);
+		return -1;
+	}
+	struct nfw_flow_writer *w = nfw_flow_writer_open(fp, NFW_OUT_CSV);
+	for (size_t i = 0; w != NULL && i < r->n; i++) {
+		const struct exporter_cfg *e = &sc->exp[r->v[i].exporter];
+		struct nfw_flow f = r->v[i].f;
+		uint32_t rate = e->sampling > 1 ? e->sampling : 1;
+		memcpy(f.exporter, e->addr, 16);
+		f.exporter_port = e->port;
+		f.domain = e->domain;
+		f.version = e->version;
+		f.sampling = rate;
+		f.packets *= rate;
+		f.bytes *= rate;
+		if (e->version == NFW_FLOW_V5)
+			f.end_reason = 0;
+		nfw_flow_writer_put(w, &f);
+	}
+	nfw_flow_writer_close(w);
+	if (fclose(fp) != 0) {
+		snprintf(err, errlen, "%s: write failed", path);
 		return -1;
 	}
 	return 0;

@@ -12,6 +12,7 @@
  *     IPFIX: scope observationDomainId (149) | samplingPacketInterval (305) |
  *            samplingPacketSpace (306)
  *   sFlow: one flow sample (0:1) per record, holding a sampled header
+ *     and, when the record has a next hop, extended router data (0:1002)
  *     (Ethernet / IPv4 or IPv6 / TCP or UDP) of frame length bytes/packets.
  */
 #include <errno.h>
@@ -446,6 +447,15 @@ put_sampled_header(struct wbuf *b, const struct nfw_flow *f, uint32_t frame_len)
 		w8(b, 0);
 }
 
+static bool
+all_zero16(const uint8_t a[16])
+{
+	for (int i = 0; i < 16; i++)
+		if (a[i] != 0)
+			return false;
+	return true;
+}
+
 static size_t
 build_sflow(struct nfw_export *e, const struct nfw_flow *r, unsigned n, unsigned *used,
 	    uint64_t now, struct wbuf *b)
@@ -463,7 +473,7 @@ build_sflow(struct nfw_export *e, const struct nfw_flow *r, unsigned n, unsigned
 	size_t nsamp_at = b->len;
 	w32(b, 0);
 	unsigned k = 0;
-	const size_t sample_max = 8 + 32 + 8 + 16 + 128;
+	const size_t sample_max = 8 + 32 + 8 + 16 + 128 + 8 + 28;
 	uint32_t rate = e->p.sampling > 0 ? e->p.sampling : 1;
 	while (k < n && b->len + sample_max <= e->p.mtu) {
 		const struct nfw_flow *f = &r[k];
@@ -480,8 +490,21 @@ build_sflow(struct nfw_export *e, const struct nfw_flow *r, unsigned n, unsigned
 		w32(b, 0);
 		w32(b, f->in_if);
 		w32(b, f->out_if);
-		w32(b, 1); /* one record */
+		bool nh = !all_zero16(f->nexthop);
+		w32(b, nh ? 2 : 1); /* records */
 		put_sampled_header(b, f, frame);
+		if (nh) { /* extended router data (0:1002): next hop, masks */
+			bool nh4 = nfw_flow_addr_is4(f->nexthop);
+			w32(b, 1002);
+			w32(b, nh4 ? 16 : 28);
+			w32(b, nh4 ? 1 : 2);
+			if (nh4)
+				wbytes(b, f->nexthop + 12, 4);
+			else
+				wbytes(b, f->nexthop, 16);
+			w32(b, 0);
+			w32(b, 0);
+		}
 		uint32_t sl = (uint32_t)(b->len - len_at - 4);
 		b->p[len_at] = (uint8_t)(sl >> 24);
 		b->p[len_at + 1] = (uint8_t)(sl >> 16);
