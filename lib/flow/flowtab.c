@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow table: open addressing over an index of (signature, entry) slots at
+ * most half full, linear probing, backward-shift deletion; entries in a
+ * preallocated pool with a free list. See nfw_flowtab.h for the semantics.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfw_flowtab.h"
+
+struct flowkey {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t af;
+	uint16_t exp_id;
+};
+_Static_assert(sizeof(struct flowkey) == 40, "flow key is 40 bytes");
+
+struct flowent {
+	struct flowkey key;
+	uint64_t bytes;
+	uint64_t packets;
+	uint64_t first_ms;
+	uint64_t last_ms;
+	uint32_t records;
+	uint32_t sampling;
+	uint32_t in_if;
+	uint32_t out_if;
+	uint8_t tcp_flags;
+	uint8_t end_reason;
+	uint8_t flags;
+	uint8_t tos;
+	uint32_t next_free;
+};
+_Static_assert(sizeof(struct flowent) == 96, "flow entry is 96 bytes");
+
+struct slot {
+	uint32_t sig;  /* hash; 0 marks an empty slot (real hashes are forced non-zero) */
+	uint32_t idx;
+};
+
+struct expent {
+	uint8_t addr[16];
+	uint16_t port;
+	uint16_t version;
+	uint32_t domain;
+};
+
+struct nfw_flowtab {
+	struct nfw_flowtab_params p;
+	struct slot *slots;
+	uint32_t mask;
+	struct flowent *ent;
+	uint32_t free_head;
+	struct expent *exps;
+	uint32_t nexps;
+	uint64_t now_ms;
+	uint32_t age_cursor;
+	struct nfw_flowtab_stats st;
+};
+
+static const char *const close_str[] = {
+#define NFW_X_CL_STR_(n, s, h) s,
+	NFW_FLOW_CLOSE_REASONS(NFW_X_CL_STR_)
+#undef NFW_X_CL_STR_
+};
+
+const char *
+nfw_flow_close_str(unsigned r)
+{
+	return r < NFW_FLOW_CLOSE__MAX ? close_str[r] : "unknown";
+}
+
+static inline uint32_t
+key_hash(const struct flowkey *k)
+{
+	uint64_t w[5];
+	memcpy(w, k, sizeof(w));
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 5; i++) {
+		h ^= w[i] * 0xbf58476d1ce4e5b9ULL;
+		h = (h << 31 | h >> 33) * 0x94d049bb133111ebULL;
+	}
+	h ^= h >> 29;
+	uint32_t s = (uint32_t)h ^ (uint32_t)(h >> 32);
+	return s ? s : 1;
+}
+
+struct nfw_flowtab *
+nfw_flowtab_create(const struct nfw_flowtab_params *in)
+{
+	struct nfw_flowtab *t;
+
+	if (in == NULL || in->emit == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto nomem;
+	t->p = *in;
+	if (t->p.max_flows == 0)
+		t->p.max_flows = 1u << 20;
+	if (t->p.idle_ms == 0)
+		t->p.idle_ms = 60000;
+	if (t->p.stitch_gap_ms == 0)
+		t->p.stitch_gap_ms = 2000;
+	if (t->p.max_exporters == 0)
+		t->p.max_exporters = 1024;
+	if (t->p.max_flows > (1u << 28) || t->p.max_exporters > 65535) {
+		free(t);
+		errno = EINVAL;
+		return NULL;
+	}
+	uint32_t n = 16;
+	while (n < t->p.max_flows * 2u)
+		n <<= 1;
+	t->mask = n - 1;
+	t->slots = calloc(n, sizeof(*t->slots));
+	t->ent = malloc((size_t)t->p.max_flows * sizeof(*t->ent));
+	t->exps = calloc(t->p.max_exporters, sizeof(*t->exps));
+	if (t->slots == NULL || t->ent == NULL || t->exps == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < t->p.max_flows; i++)
+		t->ent[i].next_free = i + 1 < t->p.max_flows ? i + 1 : UINT32_MAX;
+	t->free_head = 0;
+	return t;
+nomem:
+	nfw_flowtab_free(t);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+nfw_flowtab_free(struct nfw_flowtab *t)
+{
+	if (t == NULL)
+		return;
+	free(t->exps);
+	free(t->ent);
+	free(t->slots);
+	free(t);
+}
+
+size_t
+nfw_flowtab_memory(const struct nfw_flowtab *t)
+{
+	return ((size_t)t->mask + 1) * sizeof(struct slot) + (size_t)t->p.max_flows * sizeof(struct flowent) +
+	       (size_t)t->p.max_exporters * sizeof(struct expent);
+}
+
+static int
+exporter_id(struct nfw_flowtab *t, const struct nfw_flow *r)
+{
+	/* a shard sees few exporters: a short scan, newest first */
+	for (uint32_t i = t->nexps; i-- > 0;) {
+		const struct expent *e = &t->exps[i];
+		if (e->port == r->exporter_port && e->domain == r->domain && e->version == r->version &&
+		    memcmp(e->addr, r->exporter, 16) == 0)
+			return (int)i;
+	}
+	if (t->nexps >= t->p.max_exporters)
+		return -1;
+	struct expent *e = &t->exps[t->nexps];
+	memcpy(e->addr, r->exporter, 16);
+	e->port = r->exporter_port;
+	e->domain = r->domain;
+	e->version = r->version;
+	return (int)t->nexps++;
+}
+
+static void
+emit_entry(struct nfw_flowtab *t, const struct flowent *e, uint8_t reason)
+{
+	struct nfw_flow_closed c;
+	const struct expent *x = &t->exps[e->key.exp_id];
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.f.src_addr, e->key.src, 16);
+	memcpy(c.f.dst_addr, e->key.dst, 16);
+	c.f.src_port = e->key.sport;
+	c.f.dst_port = e->key.dport;
+	c.f.proto = e->key.proto;
+	c.f.af = e->key.af;
+	memcpy(c.f.exporter, x->addr, 16);
+	c.f.exporter_port = x->port;
+	c.f.domain = x->domain;
+	c.f.version = x->version;
+	c.f.bytes = e->bytes;
+	c.f.packets = e->packets;
+	c.f.start_ms = e->first_ms;
+	c.f.end_ms = e->last_ms;
+	c.f.sampling = e->sampling;
+	c.f.in_if = e->in_if;
+	c.f.out_if = e->out_if;
+	c.f.tcp_flags = e->tcp_flags;
+	c.f.end_reason = e->end_reason;
+	c.f.flags = e->flags;
+	c.f.tos = e->tos;
+	c.records = e->records;
+	c.reason = reason;
+	t->st.closed[reason]++;
+	t->p.emit(&c, t->p.emit_arg);
+}
+
+static void
+slot_remove(struct nfw_flowtab *t, uint32_t i)
+{
+	uint32_t hole = i, j = i;
+	for (;;) {
+		j = (j + 1) & t->mask;
+		if (t->slots[j].sig == 0)
+			break;
+		uint32_t home = t->slots[j].sig & t->mask;
+		bool in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+		if (!in_range) {
+			t->slots[hole] = t->slots[j];
+			hole = j;
+		}
+	}
+	t->slots[hole].sig = 0;
+}
+
+static void
+entry_release(struct nfw_flowtab *t, uint32_t slot)
+{
+	uint32_t idx = t->slots[slot].idx;
+	t->ent[idx].next_free = t->free_head;
+	t->free_head = idx;
+	slot_remove(t, slot);
+	t->st.active--;
+}
+
+static bool
+closes(const struct nfw_flow *r)
+{
+	switch (r->end_reason) {
+	case 1: case 3: case 4: case 5:
+		return true;
+	case 2:
+		return false;
+	default:
+		return r->proto == 6 && (r->tcp_flags & 0x05) != 0; /* FIN or RST */
+	}
+}
+
+static void
+entry_fill(struct flowent *e, const struct flowkey *k, const struct nfw_flow *r)
+{
+	e->key = *k;
+	e->bytes = r->bytes;
+	e->packets = r->packets;
+	e->first_ms = r->start_ms;
+	e->last_ms = r->end_ms;
+	e->records = 1;
+	e->sampling = r->sampling;
+	e->in_if = r->in_if;
+	e->out_if = r->out_if;
+	e->tcp_flags = r->tcp_flags;
+	e->end_reason = r->end_reason;
+	e->flags = r->flags;
+	e->tos = r->tos;
+}
+
+void
+nfw_flowtab_add(struct nfw_flowtab *t, const struct nfw_flow *r)
+{
+	struct flowkey k;
+
+	t->st.records++;
+	if (r->end_ms > t->now_ms)
+		t->now_ms = r->end_ms;
+	int exp = exporter_id(t, r);
+	if (exp < 0) {
+		/* no exporter id: pass through as a closed flow of its own, with its exporter */
+		struct nfw_flow_closed c = { .f = *r, .records = 1, .reason = NFW_FLOW_CLOSE_FULL };
+		t->st.exporter_full++;
+		t->st.closed[NFW_FLOW_CLOSE_FULL]++;
+		t->p.emit(&c, t->p.emit_arg);
+		return;
+	}
+	memcpy(k.src, r->src_addr, 16);
+	memcpy(k.dst, r->dst_addr, 16);
+	k.sport = r->src_port;
+	k.dport = r->dst_port;
+	k.proto = r->proto;
+	k.af = r->af;
+	k.exp_id = (uint16_t)exp;
+	uint32_t h = key_hash(&k);
+	uint32_t i = h & t->mask;
+	for (;; i = (i + 1) & t->mask) {
+		struct slot *s = &t->slots[i];
+		if (s->sig == 0)
+			break;
+		if (s->sig != h || memcmp(&t->ent[s->idx].key, &k, sizeof(k)) != 0)
+			continue;
+		struct flowent *e = &t->ent[s->idx];
+		if (r->start_ms > e->last_ms + t->p.stitch_gap_ms) {
+			/* the same key much later: a new conversation */
+			emit_entry(t, e, NFW_FLOW_CLOSE_SUPERSEDED);
+			entry_fill(e, &k, r);
+			t->st.created++;
+		} else {
+			e->bytes += r->bytes;
+			e->packets += r->packets;
+			if (r->start_ms < e->first_ms)
+				e->first_ms = r->start_ms;
+			if (r->end_ms > e->last_ms)
+				e->last_ms = r->end_ms;
+			e->records++;
+			e->tcp_flags |= r->tcp_flags;
+			e->end_reason = r->end_reason;
+			e->flags |= r->flags;
+			t->st.merged++;
+		}
+		if (closes(r)) {
+			emit_entry(t, e, NFW_FLOW_CLOSE_END);
+			entry_release(t, i);
+		}
+		return;
+	}
+	/* a new flow */
+	if (closes(r) || t->free_head == UINT32_MAX) {
+		struct flowent tmp;
+		uint8_t reason = NFW_FLOW_CLOSE_END;
+		entry_fill(&tmp, &k, r);
+		if (!closes(r))
+			reason = NFW_FLOW_CLOSE_FULL;
+		t->st.created++;
+		emit_entry(t, &tmp, reason);
+		return;
+	}
+	uint32_t idx = t->free_head;
+	t->free_head = t->ent[idx].next_free;
+	entry_fill(&t->ent[idx], &k, r);
+	t->slots[i].sig = h;
+	t->slots[i].idx = idx;
+	t->st.created++;
+	t->st.active++;
+}
+
+unsigned
+nfw_flowtab_age(struct nfw_flowtab *t, unsigned budget)
+{
+	unsigned closed = 0;
+	uint32_t i = t->age_cursor;
+
+	if (t->st.active == 0)
+		return 0;
+	for (unsigned n = 0; n < budget && n <= t->mask; n++) {
+		struct slot *s = &t->slots[i];
+		if (s->sig != 0) {
+			struct flowent *e = &t->ent[s->idx];
+			if (e->last_ms + t->p.idle_ms < t->now_ms) {
+				emit_entry(t, e, NFW_FLOW_CLOSE_AGED);
+				entry_release(t, i);
+				closed++;
+				continue; /* a slot shifted into i: look at it again */
+			}
+		}
+		i = (i + 1) & t->mask;
+	}
+	t->age_cursor = i;
+	return closed;
+}
+
+void
+nfw_flowtab_flush(struct nfw_flowtab *t)
+{
+	for (uint32_t i = 0; i <= t->mask && t->st.active > 0;) {
+		if (t->slots[i].sig != 0) {
+			emit_entry(t, &t->ent[t->slots[i].idx], NFW_FLOW_CLOSE_FLUSH);
+			entry_release(t, i);
+			continue;
+		}
+		i++;
+	}
+}
+
+void
+nfw_flowtab_stats_get(const struct nfw_flowtab *t, struct nfw_flowtab_stats *s)
+{
+	*s = t->st;
+}
