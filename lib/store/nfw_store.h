@@ -64,8 +64,10 @@ struct nfw_segw;
 struct nfw_segw *nfw_segw_open(const struct nfw_segw_params *p, char *err, size_t errlen);
 
 /**
- * Append one closed flow. Files rotate by the flow's end time (event
- * time). Returns 0 or -EIO (counted in write_errors; the writer goes on).
+ * Append one closed flow. Files rotate by the flows' end time (event
+ * time), forward only: a flow that ends before the current file's window
+ * (it closed late) goes into the current file. Returns 0 or -EIO (counted
+ * in write_errors; the writer goes on).
  */
 int nfw_segw_put(struct nfw_segw *w, const struct nfw_flow_closed *c);
 

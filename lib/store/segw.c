@@ -235,7 +235,8 @@ nfw_segw_put(struct nfw_segw *w, const struct nfw_flow_closed *c)
 	uint64_t win_ms = (uint64_t)w->p.rotate_s * 1000;
 	int rc = 0;
 
-	if (w->fd >= 0 && (t >= w->window + win_ms || t < w->window))
+	/* forward only: a flow that closes late goes into the current file */
+	if (w->fd >= 0 && t >= w->window + win_ms)
 		rc = nfw_segw_rotate(w);
 	if (w->fd < 0) {
 		int o = file_open(w, t);

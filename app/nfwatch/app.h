@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NFW_APP_H
+#define NFW_APP_H
+
+/*
+ * The nfwatch appliance (see ../../../shared/DESIGN.md, "Data path").
+ *
+ *   config.c   profile files (dpdk-config/) and options -> struct app_cfg
+ *   port.c     ports, rx queues, mbuf pools per socket, RSS as offered
+ *   worker.c   the worker lcore loop, one engine per --mode:
+ *                rxonly  rx burst and free
+ *                decode  + L2-L4 walk, allow-list, decoder
+ *                flow    + records hashed to their shard (own shard direct,
+ *                          others over SPSC rings), flow table per shard
+ *                full    + closed flows to segment files
+ *   main.c     EAL, lcores, signals, periodic stats, the summary
+ *
+ * Every worker lcore is also one shard: it owns the flow table for the keys
+ * that hash to it. Rings run from every worker to every other (SPSC).
+ * Accounting, per worker and in total, at every moment:
+ *   rx = skipped[L2-L4 reason] + denied + datagrams
+ *   datagrams = decoded + dropped[decode reason]      (lib/decode)
+ *   records = own shard + enqueued + ring_full
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ring.h>
+
+#include "nfw_capture.h"
+#include "nfw_decode.h"
+#include "nfw_flowtab.h"
+#include "nfw_store.h"
+
+#define APP_MAX_WORKERS 16
+#define APP_MAX_RXQ 8
+#define APP_MAX_ALLOW 64
+#define APP_OUT_BATCH 64
+
+enum app_mode { MODE_RXONLY, MODE_DECODE, MODE_FLOW, MODE_FULL };
+
+struct allow_prefix {
+	uint8_t addr[16];
+	uint8_t len; /* in the 128-bit space */
+};
+
+struct app_cfg {
+	enum app_mode mode;
+	unsigned duration_s;        /* 0: until SIGINT / SIGTERM */
+	unsigned stats_interval_s;  /* 0: only at exit */
+	char segments[1024];        /* directory, "" = none (full mode needs one) */
+	unsigned rotate_min;
+	int codec;
+	unsigned flows_per_shard;
+	unsigned flow_idle_s;
+	unsigned burst;
+	unsigned ring_size;
+	unsigned rxq_per_port;
+	unsigned nb_rxd;
+	unsigned mbufs;             /* 0: sized from the ports */
+	char summary_json[1024];
+	struct allow_prefix allow[APP_MAX_ALLOW];
+	unsigned nallow;
+};
+
+/* Parse app options (after "--"). 0, or -1 with a message printed. */
+int cfg_parse_app(struct app_cfg *c, int argc, char **argv);
+/* Build the full argv: profile EAL words, vdevs, then the user's. */
+int cfg_build_argv(int argc, char **argv, int *out_argc, char ***out_argv);
+void cfg_defaults(struct app_cfg *c);
+const char *mode_name(enum app_mode m);
+
+struct wstats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t skipped[NFW_CAPTURE_SKIP__MAX];
+	uint64_t denied;
+	uint64_t multiseg_copied;
+	uint64_t datagrams;
+	uint64_t records;
+	uint64_t own_shard;
+	uint64_t enqueued;
+	uint64_t ring_full;
+	uint64_t dequeued;
+	uint64_t flows_closed;
+	uint64_t seg_errors;
+	uint64_t busy_cycles;
+	uint64_t total_cycles;
+};
+
+struct rxq_ref {
+	uint16_t port;
+	uint16_t queue;
+	uint64_t rx_pkts;
+};
+
+#define APP_MAX_EXP_SUMS 64
+
+struct exp_sum {
+	uint8_t addr[16];
+	uint16_t port;
+	uint16_t version;
+	uint64_t records, bytes, packets;
+};
+
+struct worker {
+	unsigned id;
+	unsigned lcore;
+	struct rxq_ref rxq[APP_MAX_RXQ];
+	unsigned nrxq;
+	struct nfw_decode *dec;
+	struct nfw_flowtab *ft;
+	struct nfw_segw *segw;
+	struct rte_ring *in[APP_MAX_WORKERS];   /* from worker j to this one */
+	struct rte_ring *out[APP_MAX_WORKERS];  /* from this one to worker j */
+	struct nfw_flow stage[APP_MAX_WORKERS][APP_OUT_BATCH];
+	unsigned nstage[APP_MAX_WORKERS];
+	volatile bool produce_done;
+	volatile bool finished;
+	struct wstats st;
+	struct exp_sum sums[APP_MAX_EXP_SUMS];
+	struct exp_sum *last_sum;
+	unsigned nsums;
+	uint64_t sums_overflow;
+	uint8_t linear[16384];
+} __rte_cache_aligned;
+
+struct app {
+	struct app_cfg cfg;
+	struct worker *w[APP_MAX_WORKERS];
+	unsigned nworkers;
+	volatile bool quit;
+	volatile bool paused;
+	uint64_t start_ms;
+	uint64_t tsc_hz;
+	uint64_t tsc0;
+};
+
+extern struct app g_app;
+
+/* port.c */
+int ports_init(struct app *a);
+void ports_close(struct app *a);
+
+/* worker.c */
+int worker_init(struct app *a, struct worker *w, char *err, size_t errlen);
+int worker_main(void *arg);
+void worker_fini(struct worker *w);
+bool allow_check(const struct app_cfg *c, const uint8_t addr[16]);
+
+#endif

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcore: rx burst -> prefetch -> L2-L4 walk -> allow-list ->
+ * decoder (by version, whatever the port) -> records to their shard -> flow
+ * table -> closed flows to segments. Nothing in the loop allocates, locks
+ * or prints; segment writes happen when a flow closes (a block of 1024
+ * records at a time), the cost of full mode.
+ *
+ * Stop: the main lcore sets quit. Each worker stops rx, pushes its staged
+ * records into the rings and says produce_done; it keeps draining its own
+ * rings until every worker is done producing and its rings are empty, then
+ * flushes its flow table and closes its segment file. Nothing received is
+ * lost on a clean stop.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "app.h"
+
+static void
+emit_closed(const struct nfw_flow_closed *c, void *arg)
+{
+	struct worker *w = arg;
+	w->st.flows_closed++;
+	if (w->segw != NULL && nfw_segw_put(w->segw, c) != 0)
+		w->st.seg_errors++;
+}
+
+int
+worker_init(struct app *a, struct worker *w, char *err, size_t errlen)
+{
+	const struct app_cfg *c = &a->cfg;
+	w->dec = nfw_decode_create(NULL);
+	if (w->dec == NULL) {
+		snprintf(err, errlen, "decoder for worker %u: out of memory", w->id);
+		return -1;
+	}
+	if (c->mode >= MODE_FLOW) {
+		struct nfw_flowtab_params fp = {
+			.max_flows = c->flows_per_shard,
+			.idle_ms = c->flow_idle_s * 1000,
+			.emit = emit_closed,
+			.emit_arg = w,
+		};
+		w->ft = nfw_flowtab_create(&fp);
+		if (w->ft == NULL) {
+			snprintf(err, errlen, "flow table of %u flows for shard %u: out of memory",
+				 c->flows_per_shard, w->id);
+			return -1;
+		}
+	}
+	if (c->mode == MODE_FULL) {
+		struct nfw_segw_params sp = {
+			.dir = c->segments,
+			.shard = w->id,
+			.rotate_s = c->rotate_min * 60,
+			.codec = (uint8_t)c->codec,
+		};
+		w->segw = nfw_segw_open(&sp, err, errlen);
+		if (w->segw == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+void
+worker_fini(struct worker *w)
+{
+	if (w->segw != NULL && nfw_segw_close(w->segw) != 0)
+		w->st.seg_errors++;
+	w->segw = NULL;
+	nfw_flowtab_free(w->ft);
+	w->ft = NULL;
+	nfw_decode_free(w->dec);
+	w->dec = NULL;
+}
+
+/* which shard owns a record: its flow key, so split records meet again */
+static inline unsigned
+shard_of(const struct nfw_flow *f, unsigned n)
+{
+	uint64_t a, b, c2, d;
+	memcpy(&a, f->src_addr + 8, 8);
+	memcpy(&b, f->dst_addr + 8, 8);
+	memcpy(&c2, f->src_addr, 8);
+	memcpy(&d, f->dst_addr, 8);
+	uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL) ^ (c2 + d);
+	h ^= ((uint64_t)f->src_port << 32 | (uint64_t)f->dst_port << 16 | f->proto) * 0x165667b19e3779f9ULL;
+	h ^= h >> 31;
+	return (unsigned)((h * 0xbf58476d1ce4e5b9ULL) >> 40) % n;
+}
+
+static void
+stage_flush(struct worker *w, unsigned j)
+{
+	unsigned n = w->nstage[j];
+	if (n == 0)
+		return;
+	unsigned done = rte_ring_enqueue_burst_elem(w->out[j], w->stage[j], sizeof(struct nfw_flow), n, NULL);
+	w->st.enqueued += done;
+	w->st.ring_full += n - done; /* counted, never silent */
+	w->nstage[j] = 0;
+}
+
+static void
+drain_rings(struct app *a, struct worker *w, unsigned budget)
+{
+	struct nfw_flow buf[64];
+	for (unsigned j = 0; j < a->nworkers; j++) {
+		if (w->in[j] == NULL)
+			continue;
+		unsigned got = 0, n;
+		while (got < budget &&
+		       (n = rte_ring_dequeue_burst_elem(w->in[j], buf, sizeof(buf[0]), 64, NULL)) > 0) {
+			for (unsigned k = 0; k < n; k++)
+				nfw_flowtab_add(w->ft, &buf[k]);
+			w->st.dequeued += n;
+			got += n;
+		}
+	}
+}
+
+static inline uint64_t
+now_ms(const struct app *a)
+{
+	return a->start_ms + (rte_get_tsc_cycles() - a->tsc0) * 1000 / a->tsc_hz;
+}
+
+/* per-exporter sums of the records (the exporter as records name it: the sFlow agent) */
+static inline void
+exp_sum(struct worker *w, const struct nfw_flow *f)
+{
+	struct exp_sum *e = w->last_sum;
+	if (e == NULL || e->port != f->exporter_port || memcmp(e->addr, f->exporter, 16) != 0) {
+		unsigned i;
+		for (i = 0; i < w->nsums; i++)
+			if (w->sums[i].port == f->exporter_port && memcmp(w->sums[i].addr, f->exporter, 16) == 0)
+				break;
+		if (i == w->nsums) {
+			if (w->nsums == APP_MAX_EXP_SUMS) {
+				w->sums_overflow++;
+				return;
+			}
+			memcpy(w->sums[i].addr, f->exporter, 16);
+			w->sums[i].port = f->exporter_port;
+			w->sums[i].version = f->version;
+			w->nsums++;
+		}
+		e = w->last_sum = &w->sums[i];
+	}
+	e->records++;
+	e->bytes += f->bytes;
+	e->packets += f->packets;
+}
+
+static void
+handle_pkt(struct app *a, struct worker *w, struct rte_mbuf *m, uint64_t t_ms)
+{
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	size_t len = m->data_len;
+	struct nfw_capture_pkt pkt;
+	unsigned skip = 0;
+
+	if (m->nb_segs > 1) { /* a jumbo export datagram: one linear copy */
+		len = m->pkt_len < sizeof(w->linear) ? m->pkt_len : sizeof(w->linear);
+		data = rte_pktmbuf_read(m, 0, (uint32_t)len, w->linear);
+		w->st.multiseg_copied++;
+	}
+	if (!nfw_capture_parse_frame(1 /* DLT_EN10MB */, data, len, m->pkt_len, &pkt, &skip)) {
+		w->st.skipped[skip]++;
+		return;
+	}
+	if (!allow_check(&a->cfg, pkt.src.addr)) {
+		w->st.denied++;
+		return;
+	}
+	w->st.datagrams++;
+	unsigned n;
+	const struct nfw_flow *recs = nfw_decode_datagram(w->dec, pkt.payload, pkt.len, &pkt.src, t_ms, &n);
+	w->st.records += n;
+	for (unsigned i = 0; i < n; i++)
+		exp_sum(w, &recs[i]);
+	if (a->cfg.mode == MODE_DECODE)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned s = a->nworkers > 1 ? shard_of(&recs[i], a->nworkers) : w->id;
+		if (s == w->id) {
+			nfw_flowtab_add(w->ft, &recs[i]);
+			w->st.own_shard++;
+			continue;
+		}
+		w->stage[s][w->nstage[s]++] = recs[i];
+		if (w->nstage[s] == APP_OUT_BATCH)
+			stage_flush(w, s);
+	}
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct app *a = &g_app;
+	const unsigned burst = a->cfg.burst;
+	struct rte_mbuf *pk[512];
+	uint64_t last = rte_get_tsc_cycles();
+
+	while (!a->quit) {
+		uint64_t t0 = rte_get_tsc_cycles();
+		unsigned work = 0;
+		if (a->paused) {
+			rte_pause();
+			continue;
+		}
+		uint64_t t_ms = now_ms(a);
+		for (unsigned q = 0; q < w->nrxq; q++) {
+			uint16_t n = rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pk, (uint16_t)burst);
+			if (n == 0)
+				continue;
+			work += n;
+			w->rxq[q].rx_pkts += n;
+			w->st.rx_pkts += n;
+			for (uint16_t i = 0; i < n; i++)
+				w->st.rx_bytes += pk[i]->pkt_len;
+			if (a->cfg.mode == MODE_RXONLY) {
+				rte_pktmbuf_free_bulk(pk, n);
+				continue;
+			}
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + 2 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pk[i + 2], void *));
+				handle_pkt(a, w, pk[i], t_ms);
+			}
+			rte_pktmbuf_free_bulk(pk, n);
+		}
+		if (w->ft != NULL) {
+			for (unsigned j = 0; j < a->nworkers; j++)
+				stage_flush(w, j);
+			drain_rings(a, w, 4096);
+			nfw_flowtab_age(w->ft, 64);
+		}
+		uint64_t t1 = rte_get_tsc_cycles();
+		if (work > 0)
+			w->st.busy_cycles += t1 - t0;
+		w->st.total_cycles += t1 - last;
+		last = t1;
+	}
+	/* clean stop: hand off what is staged, then drain until every producer is done */
+	if (w->ft != NULL)
+		for (unsigned j = 0; j < a->nworkers; j++)
+			stage_flush(w, j);
+	__atomic_store_n(&w->produce_done, true, __ATOMIC_RELEASE);
+	if (w->ft != NULL) {
+		for (;;) {
+			bool all_done = true;
+			for (unsigned j = 0; j < a->nworkers; j++)
+				if (!__atomic_load_n(&a->w[j]->produce_done, __ATOMIC_ACQUIRE))
+					all_done = false;
+			drain_rings(a, w, UINT32_MAX);
+			if (all_done) {
+				drain_rings(a, w, UINT32_MAX); /* what came in after the last look */
+				break;
+			}
+			rte_pause();
+		}
+		nfw_flowtab_flush(w->ft);
+	}
+	__atomic_store_n(&w->finished, true, __ATOMIC_RELEASE);
+	return 0;
+}
