@@ -13,13 +13,14 @@
 # file) for S seconds on one worker lcore, once per engine mode, and the
 # appliance's JSON summary gives records and lcore busy time:
 #
-#   nfwatch -l 0-1 --no-huge -m 2048 --no-pci --no-shconf --file-prefix lr$$ \
+#   nfwatch -l 0-1 --no-huge -m MEM --no-pci --no-shconf --file-prefix lr$$ \
 #       --vdev net_pcap0,rx_pcap=STREAM,infinite_rx=1 -- \
-#       --mode MODE --duration S --summary-json OUT
+#       --mode MODE --duration S --mbufs N --summary-json OUT
 #
-# Until the appliance exists (the data-path issue), the script says so and
-# measures the same streams through the offline path on one core: libpcap
-# read, frame walk, decode (nfwatch-query -q, file in the page cache).
+# records/s per core = records decoded by the worker / its busy time.
+# Without the appliance built (no libdpdk), the script says so and measures
+# the same streams through the offline path on one core: libpcap read,
+# frame walk, decode (nfwatch-query -q, file in the page cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=2000000
@@ -51,19 +52,29 @@ if [ -x "$app" ]; then
 	printf "%-6s %-7s %14s %12s %10s\n" format mode records records/s/core busy
 	for f in $formats; do
 		size=$(stat -c %s "$dir/$f-$records.pcap")
-		mem=$(( (size * 3 / 1048576) + 1024 ))
+		pkts=$("$query" -q --stats=json -r "$dir/$f-$records.pcap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["capture"]["frames"])')
+		mbufs=$((pkts + 16384))
+		mem=$(( mbufs * 2600 / 1048576 + 1024 ))
 		for m in $modes; do
 			out=$dir/$f-$m.json
+			extra=()
+			[ "$m" = full ] && extra=(--segments "$dir/segs-$f")
+			rm -rf "$dir/segs-$f"
 			"$app" -l 0-1 --no-huge -m $mem --no-pci --no-shconf --file-prefix "lr$$" \
 				--vdev "net_pcap0,rx_pcap=$dir/$f-$records.pcap,infinite_rx=1" -- \
-				--mode "$m" --duration "$seconds" --summary-json "$out" >"$dir/$f-$m.log" 2>&1
+				--mode "$m" --duration "$seconds" --mbufs $mbufs --burst 64 --summary-json "$out" \
+				"${extra[@]}" >"$dir/$f-$m.log" 2>&1
 			python3 - "$out" "$f" "$m" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 w = [l for l in s['lcores'] if l['role'] == 'worker']
 recs = sum(l['records'] for l in w)
 busy = sum(l['busy_s'] for l in w)
-print('%-6s %-7s %14d %12.2fM %9.1fs' % (sys.argv[2], sys.argv[3], recs, recs / busy / 1e6, busy))
+if sys.argv[3] == 'rxonly':
+    pk = sum(l['rx_pkts'] for l in w)
+    print('%-6s %-7s %14s %12s %9.1fs  (%.2f Mpps rx)' % (sys.argv[2], sys.argv[3], '-', '-', busy, pk / busy / 1e6))
+else:
+    print('%-6s %-7s %14d %12.2fM %9.1fs' % (sys.argv[2], sys.argv[3], recs, recs / busy / 1e6, busy))
 PY
 		done
 	done

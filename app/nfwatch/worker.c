@@ -118,8 +118,7 @@ drain_rings(struct app *a, struct worker *w, unsigned budget)
 		unsigned got = 0, n;
 		while (got < budget &&
 		       (n = rte_ring_dequeue_burst_elem(w->in[j], buf, sizeof(buf[0]), 64, NULL)) > 0) {
-			for (unsigned k = 0; k < n; k++)
-				nfw_flowtab_add(w->ft, &buf[k]);
+			nfw_flowtab_add_burst(w->ft, buf, n);
 			w->st.dequeued += n;
 			got += n;
 		}
@@ -188,8 +187,13 @@ handle_pkt(struct app *a, struct worker *w, struct rte_mbuf *m, uint64_t t_ms)
 		exp_sum(w, &recs[i]);
 	if (a->cfg.mode == MODE_DECODE)
 		return;
+	if (a->nworkers == 1) {
+		nfw_flowtab_add_burst(w->ft, recs, n);
+		w->st.own_shard += n;
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
-		unsigned s = a->nworkers > 1 ? shard_of(&recs[i], a->nworkers) : w->id;
+		unsigned s = shard_of(&recs[i], a->nworkers);
 		if (s == w->id) {
 			nfw_flowtab_add(w->ft, &recs[i]);
 			w->st.own_shard++;

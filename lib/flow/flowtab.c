@@ -60,6 +60,7 @@ struct nfw_flowtab {
 	uint32_t free_head;
 	struct expent *exps;
 	uint32_t nexps;
+	uint32_t last_exp;
 	uint64_t now_ms;
 	uint32_t age_cursor;
 	struct nfw_flowtab_stats st;
@@ -158,12 +159,18 @@ nfw_flowtab_memory(const struct nfw_flowtab *t)
 static int
 exporter_id(struct nfw_flowtab *t, const struct nfw_flow *r)
 {
-	/* a shard sees few exporters: a short scan, newest first */
+	/* a shard sees few exporters: the last one, then a short scan */
+	const struct expent *l = &t->exps[t->last_exp];
+	if (t->nexps > 0 && l->port == r->exporter_port && l->domain == r->domain &&
+	    l->version == r->version && memcmp(l->addr, r->exporter, 16) == 0)
+		return (int)t->last_exp;
 	for (uint32_t i = t->nexps; i-- > 0;) {
 		const struct expent *e = &t->exps[i];
 		if (e->port == r->exporter_port && e->domain == r->domain && e->version == r->version &&
-		    memcmp(e->addr, r->exporter, 16) == 0)
+		    memcmp(e->addr, r->exporter, 16) == 0) {
+			t->last_exp = i;
 			return (int)i;
+		}
 	}
 	if (t->nexps >= t->p.max_exporters)
 		return -1;
@@ -268,6 +275,36 @@ entry_fill(struct flowent *e, const struct flowkey *k, const struct nfw_flow *r)
 	e->tos = r->tos;
 }
 
+/* The key of a record, or -1 when its exporter does not fit (passed through). */
+static int
+make_key(struct nfw_flowtab *t, const struct nfw_flow *r, struct flowkey *k)
+{
+	int exp = exporter_id(t, r);
+	if (exp < 0)
+		return -1;
+	memcpy(k->src, r->src_addr, 16);
+	memcpy(k->dst, r->dst_addr, 16);
+	k->sport = r->src_port;
+	k->dport = r->dst_port;
+	k->proto = r->proto;
+	k->af = r->af;
+	k->exp_id = (uint16_t)exp;
+	return 0;
+}
+
+static void
+pass_through(struct nfw_flowtab *t, const struct nfw_flow *r)
+{
+	/* no exporter id: a closed flow of its own, with its exporter */
+	struct nfw_flow_closed c = { .f = *r, .records = 1, .reason = NFW_FLOW_CLOSE_FULL };
+	t->st.exporter_full++;
+	t->st.closed[NFW_FLOW_CLOSE_FULL]++;
+	t->p.emit(&c, t->p.emit_arg);
+}
+
+static void add_keyed(struct nfw_flowtab *t, const struct nfw_flow *r, const struct flowkey *kp,
+		      uint32_t h);
+
 void
 nfw_flowtab_add(struct nfw_flowtab *t, const struct nfw_flow *r)
 {
@@ -276,23 +313,59 @@ nfw_flowtab_add(struct nfw_flowtab *t, const struct nfw_flow *r)
 	t->st.records++;
 	if (r->end_ms > t->now_ms)
 		t->now_ms = r->end_ms;
-	int exp = exporter_id(t, r);
-	if (exp < 0) {
-		/* no exporter id: pass through as a closed flow of its own, with its exporter */
-		struct nfw_flow_closed c = { .f = *r, .records = 1, .reason = NFW_FLOW_CLOSE_FULL };
-		t->st.exporter_full++;
-		t->st.closed[NFW_FLOW_CLOSE_FULL]++;
-		t->p.emit(&c, t->p.emit_arg);
+	if (make_key(t, r, &k) != 0) {
+		pass_through(t, r);
 		return;
 	}
-	memcpy(k.src, r->src_addr, 16);
-	memcpy(k.dst, r->dst_addr, 16);
-	k.sport = r->src_port;
-	k.dport = r->dst_port;
-	k.proto = r->proto;
-	k.af = r->af;
-	k.exp_id = (uint16_t)exp;
-	uint32_t h = key_hash(&k);
+	add_keyed(t, r, &k, key_hash(&k));
+}
+
+/*
+ * A burst: keys and hashes first with the index slots prefetched, then the
+ * entries the slots point at prefetched, then the work: the two cache
+ * misses of each record overlap with the others'.
+ */
+void
+nfw_flowtab_add_burst(struct nfw_flowtab *t, const struct nfw_flow *r, unsigned n)
+{
+	struct flowkey k[NFW_FLOWTAB_BURST];
+	uint32_t h[NFW_FLOWTAB_BURST];
+	int ok[NFW_FLOWTAB_BURST];
+
+	while (n > 0) {
+		unsigned m = n < NFW_FLOWTAB_BURST ? n : NFW_FLOWTAB_BURST;
+		for (unsigned i = 0; i < m; i++) {
+			ok[i] = make_key(t, &r[i], &k[i]) == 0;
+			if (!ok[i])
+				continue;
+			h[i] = key_hash(&k[i]);
+			__builtin_prefetch(&t->slots[h[i] & t->mask]);
+		}
+		for (unsigned i = 0; i < m; i++) {
+			if (!ok[i])
+				continue;
+			const struct slot *s = &t->slots[h[i] & t->mask];
+			if (s->sig != 0)
+				__builtin_prefetch(&t->ent[s->idx]);
+		}
+		for (unsigned i = 0; i < m; i++) {
+			t->st.records++;
+			if (r[i].end_ms > t->now_ms)
+				t->now_ms = r[i].end_ms;
+			if (ok[i])
+				add_keyed(t, &r[i], &k[i], h[i]);
+			else
+				pass_through(t, &r[i]);
+		}
+		r += m;
+		n -= m;
+	}
+}
+
+static void
+add_keyed(struct nfw_flowtab *t, const struct nfw_flow *r, const struct flowkey *kp, uint32_t h)
+{
+	const struct flowkey k = *kp;
 	uint32_t i = h & t->mask;
 	for (;; i = (i + 1) & t->mask) {
 		struct slot *s = &t->slots[i];

@@ -93,6 +93,15 @@ void nfw_flowtab_free(struct nfw_flowtab *t);
 /** Take one record (counts already scaled). Closed flows go to emit. */
 void nfw_flowtab_add(struct nfw_flowtab *t, const struct nfw_flow *r);
 
+#define NFW_FLOWTAB_BURST 32
+
+/**
+ * Take n records, in order, as nfw_flowtab_add would, with the table's
+ * cache misses overlapped (hash, prefetch the slots, prefetch the entries,
+ * then add). The same results as n calls of nfw_flowtab_add.
+ */
+void nfw_flowtab_add_burst(struct nfw_flowtab *t, const struct nfw_flow *r, unsigned n);
+
 /**
  * Age out flows idle for idle_ms of event time, looking at most `budget`
  * slots from where the last call stopped (bounded work for a worker loop).

@@ -243,6 +243,50 @@ test_conservation_exact(void **state)
 	nfw_flowtab_free(t);
 }
 
+/* the burst path gives exactly what one-by-one gives */
+static uint64_t hist_a[4], hist_b[4];
+static uint64_t *hist;
+static void
+hist_sink(const struct nfw_flow_closed *c, void *arg)
+{
+	(void)arg;
+	hist[0] += c->f.bytes;
+	hist[1] += c->records;
+	hist[2] += c->reason * 1000003ull + c->f.start_ms;
+	hist[3]++;
+}
+
+static void
+test_burst_equals_single(void **state)
+{
+	(void)state;
+	struct nfw_flow recs[1000];
+	uint64_t seed = 7, now = 0;
+	for (unsigned i = 0; i < 1000; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint32_t x = (uint32_t)(seed >> 33);
+		now += x % 30;
+		recs[i] = rec(0x0a000000 + x % 150, 1000, now, now + x % 4000, 1 + x % 5000, (uint8_t)((x >> 11) % 4));
+	}
+	struct nfw_flowtab_params p = { .max_flows = 100, .emit = hist_sink };
+	struct nfw_flowtab *a = nfw_flowtab_create(&p), *b = nfw_flowtab_create(&p);
+	hist = hist_a;
+	for (unsigned i = 0; i < 1000; i++)
+		nfw_flowtab_add(a, &recs[i]);
+	nfw_flowtab_flush(a);
+	hist = hist_b;
+	for (unsigned i = 0; i < 1000; i += 37)
+		nfw_flowtab_add_burst(b, recs + i, i + 37 <= 1000 ? 37 : 1000 - i);
+	nfw_flowtab_flush(b);
+	assert_memory_equal(hist_a, hist_b, sizeof(hist_a));
+	struct nfw_flowtab_stats sa, sb;
+	nfw_flowtab_stats_get(a, &sa);
+	nfw_flowtab_stats_get(b, &sb);
+	assert_memory_equal(&sa, &sb, sizeof(sa));
+	nfw_flowtab_free(a);
+	nfw_flowtab_free(b);
+}
+
 static void
 test_memory_per_flow(void **state)
 {
@@ -268,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_full_passthrough),
 		cmocka_unit_test(test_conservation_random),
 		cmocka_unit_test(test_conservation_exact),
+		cmocka_unit_test(test_burst_equals_single),
 		cmocka_unit_test(test_memory_per_flow),
 	};
 	return cmocka_run_group_tests_name("flowtab", tests, NULL, NULL);
