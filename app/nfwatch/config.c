@@ -121,16 +121,21 @@ toolong:
 	return -1;
 }
 
+/* EAL may keep pointers into its argv for the life of the process: static storage */
+static char *eal[MAX_WORDS * 2];
+static char *app[MAX_WORDS * 2];
+static char *argv_out[MAX_WORDS * 5];
+
 int
 cfg_build_argv(int argc, char **argv, int *out_argc, char ***out_argv)
 {
-	char **eal = calloc(MAX_WORDS * 2, sizeof(char *));
-	char **app = calloc(MAX_WORDS * 2, sizeof(char *));
 	int neal = 0, napp = 0, i;
 	bool prefix = false;
 
-	if (eal == NULL || app == NULL)
+	if (argc > MAX_WORDS) {
+		fprintf(stderr, "nfwatch: too many arguments\n");
 		return -1;
+	}
 	eal[neal++] = argv[0];
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if ((strcmp(argv[i], "--profile") == 0 || strcmp(argv[i], "-P") == 0) && i + 1 < argc) {
@@ -156,20 +161,17 @@ cfg_build_argv(int argc, char **argv, int *out_argc, char ***out_argv)
 		snprintf(fp, sizeof(fp), "--file-prefix=nfw-%d", (int)getpid());
 		eal[neal++] = strdup(fp);
 	}
-	char **out = calloc((size_t)(neal + napp + argc + 2), sizeof(char *));
-	if (out == NULL)
-		return -1;
 	int n = 0;
 	for (int k = 0; k < neal; k++)
-		out[n++] = eal[k];
-	out[n++] = (char *)"--";
+		argv_out[n++] = eal[k];
+	argv_out[n++] = (char *)"--";
 	for (int k = 0; k < napp; k++)
-		out[n++] = app[k];
+		argv_out[n++] = app[k];
 	for (i = i + 1; i < argc; i++)
-		out[n++] = argv[i];
-	out[n] = NULL;
+		argv_out[n++] = argv[i];
+	argv_out[n] = NULL;
 	*out_argc = n;
-	*out_argv = out;
+	*out_argv = argv_out;
 	return 0;
 }
 
