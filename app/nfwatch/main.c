@@ -130,6 +130,46 @@ print_stats(struct app *a, const char *title)
 	fflush(stdout);
 }
 
+/* Per lcore and per exporter, for people: what the interval and the exit print. */
+static void
+print_detail(struct app *a)
+{
+	printf("  %-6s %-5s %12s %12s %12s %12s %10s %12s %7s\n", "lcore", "shard", "rx", "datagrams",
+	       "records", "to rings", "ring full", "flows", "busy %");
+	for (unsigned i = 0; i < a->nworkers; i++) {
+		const struct worker *w = a->w[i];
+		double busy = w->st.total_cycles ? 100.0 * (double)w->st.busy_cycles / (double)w->st.total_cycles : 0;
+		printf("  %-6u %-5u %12llu %12llu %12llu %12llu %10llu %12llu %6.1f%%\n", w->lcore, w->id,
+		       (unsigned long long)w->st.rx_pkts, (unsigned long long)w->st.datagrams,
+		       (unsigned long long)w->st.records, (unsigned long long)w->st.enqueued,
+		       (unsigned long long)w->st.ring_full, (unsigned long long)w->st.flows_closed, busy);
+		for (unsigned q = 0; q < w->nrxq; q++)
+			printf("    port %u queue %u: rx %llu\n", w->rxq[q].port, w->rxq[q].queue,
+			       (unsigned long long)w->rxq[q].rx_pkts);
+	}
+	/* exporters as each worker's decoder saw them (one exporter may feed several queues) */
+	printf("  %-39s %5s %10s %10s %10s %12s %8s %6s\n", "exporter", "port", "datagrams", "decoded",
+	       "dropped", "records", "seq lost", "rate");
+	for (unsigned i = 0; i < a->nworkers; i++) {
+		const struct worker *w = a->w[i];
+		for (unsigned k = 0; k < nfw_decode_exporter_count(w->dec); k++) {
+			struct nfw_exporter_info ei;
+			char addr[64];
+			uint64_t dropped = 0;
+			if (nfw_decode_exporter_get(w->dec, k, &ei) != 0)
+				continue;
+			for (unsigned r = 0; r < NFW_DROP__MAX; r++)
+				dropped += ei.stats.dropped[r];
+			printf("  %-39s %5u %10llu %10llu %10llu %12llu %8llu %6u\n",
+			       nfw_addr_str(ei.addr.addr, addr, sizeof(addr)), ei.addr.port,
+			       (unsigned long long)ei.stats.datagrams, (unsigned long long)ei.stats.decoded,
+			       (unsigned long long)dropped, (unsigned long long)ei.stats.records,
+			       (unsigned long long)ei.stats.seq_lost, ei.sampling);
+		}
+	}
+	fflush(stdout);
+}
+
 static json_t *
 reasons_json(const uint64_t *v, unsigned n, const char *(*name)(unsigned))
 {
@@ -322,6 +362,7 @@ main(int argc, char **argv)
 			a->quit = true;
 		if (a->cfg.stats_interval_s > 0 && now >= next_stats) {
 			print_stats(a, "stats");
+			print_detail(a);
 			next_stats = now + a->cfg.stats_interval_s * a->tsc_hz;
 		}
 	}
@@ -334,6 +375,7 @@ main(int argc, char **argv)
 				a->w[i]->st.seg_errors++;
 		}
 	print_stats(a, "summary");
+	print_detail(a);
 	if (a->cfg.summary_json[0] != '\0') {
 		json_t *j = summary_json(a, secs);
 		if (json_dump_file(j, a->cfg.summary_json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
