@@ -85,6 +85,7 @@ struct wstats {
 	uint64_t ring_full;
 	uint64_t dequeued;
 	uint64_t flows_closed;
+	uint64_t misrouted;      /* closed flows whose key belongs to another shard: must stay 0 */
 	uint64_t seg_errors;
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
@@ -140,6 +141,10 @@ struct app {
 
 extern struct app g_app;
 
+/* app.c: workers, their state and rings; 0 or -1 with err */
+int app_setup(struct app *a, char *err, size_t errlen);
+void app_teardown(struct app *a);
+
 /* port.c */
 int ports_init(struct app *a);
 void ports_close(struct app *a);
@@ -149,5 +154,6 @@ int worker_init(struct app *a, struct worker *w, char *err, size_t errlen);
 int worker_main(void *arg);
 void worker_fini(struct worker *w);
 bool allow_check(const struct app_cfg *c, const uint8_t addr[16]);
+unsigned shard_of(const struct nfw_flow *f, unsigned nshards);
 
 #endif

@@ -26,7 +26,6 @@
 #include "app.h"
 #include "nfw_report.h"
 
-struct app g_app;
 
 static void
 on_signal(int sig)
@@ -35,36 +34,6 @@ on_signal(int sig)
 	g_app.quit = true;
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int
-rings_create(struct app *a)
-{
-	for (unsigned i = 0; i < a->nworkers; i++)
-		for (unsigned j = 0; j < a->nworkers; j++) {
-			if (i == j)
-				continue;
-			char name[RTE_RING_NAMESIZE];
-			snprintf(name, sizeof(name), "rec_%u_%u", i, j);
-			struct rte_ring *r = rte_ring_create_elem(name, sizeof(struct nfw_flow), a->cfg.ring_size,
-								  (int)rte_lcore_to_socket_id(a->w[j]->lcore),
-								  RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (r == NULL) {
-				fprintf(stderr, "nfwatch: ring %s of %u records: %s\n", name, a->cfg.ring_size,
-					rte_strerror(rte_errno));
-				return -1;
-			}
-			a->w[i]->out[j] = r;
-			a->w[j]->in[i] = r;
-		}
-	return 0;
-}
 
 struct totals {
 	struct wstats st;
@@ -316,34 +285,10 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 2;
 	}
-	unsigned lcore;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (a->nworkers == APP_MAX_WORKERS)
-			break;
-		struct worker *w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
-						      (int)rte_lcore_to_socket_id(lcore));
-		if (w == NULL) {
-			fprintf(stderr, "nfwatch: worker state: out of memory (raise -m)\n");
-			goto out;
-		}
-		w->id = a->nworkers;
-		w->lcore = lcore;
-		a->w[a->nworkers++] = w;
-	}
-	if (a->nworkers == 0) {
-		fprintf(stderr, "nfwatch: no worker lcore: give at least two (-l 0-1)\n");
+	if (app_setup(a, err, sizeof(err)) != 0) {
+		fprintf(stderr, "nfwatch: %s\n", err);
 		goto out;
 	}
-	a->tsc_hz = rte_get_tsc_hz();
-	a->tsc0 = rte_get_tsc_cycles();
-	a->start_ms = wall_ms();
-	if (a->cfg.mode >= MODE_FLOW && a->nworkers > 1 && rings_create(a) != 0)
-		goto out;
-	for (unsigned i = 0; i < a->nworkers; i++)
-		if (worker_init(a, a->w[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "nfwatch: %s\n", err);
-			goto out;
-		}
 	if (ports_init(a) != 0)
 		goto out;
 	signal(SIGINT, on_signal);
@@ -384,10 +329,7 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	for (unsigned i = 0; i < a->nworkers; i++) {
-		worker_fini(a->w[i]);
-		rte_free(a->w[i]);
-	}
+	app_teardown(a);
 	ports_close(a);
 	rte_eal_cleanup();
 	return rc;

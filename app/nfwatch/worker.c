@@ -28,6 +28,8 @@ emit_closed(const struct nfw_flow_closed *c, void *arg)
 {
 	struct worker *w = arg;
 	w->st.flows_closed++;
+	if (g_app.nworkers > 1 && shard_of(&c->f, g_app.nworkers) != w->id)
+		w->st.misrouted++;
 	if (w->segw != NULL && nfw_segw_put(w->segw, c) != 0)
 		w->st.seg_errors++;
 }
@@ -82,7 +84,7 @@ worker_fini(struct worker *w)
 }
 
 /* which shard owns a record: its flow key, so split records meet again */
-static inline unsigned
+unsigned
 shard_of(const struct nfw_flow *f, unsigned n)
 {
 	uint64_t a, b, c2, d;
