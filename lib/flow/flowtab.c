@@ -124,7 +124,7 @@ nfw_flowtab_create(const struct nfw_flowtab_params *in)
 		n <<= 1;
 	t->mask = n - 1;
 	t->slots = calloc(n, sizeof(*t->slots));
-	t->ent = malloc((size_t)t->p.max_flows * sizeof(*t->ent));
+	t->ent = aligned_alloc(64, ((size_t)t->p.max_flows * sizeof(*t->ent) + 63) & ~(size_t)63);
 	t->exps = calloc(t->p.max_exporters, sizeof(*t->exps));
 	if (t->slots == NULL || t->ent == NULL || t->exps == NULL)
 		goto nomem;
@@ -345,8 +345,11 @@ nfw_flowtab_add_burst(struct nfw_flowtab *t, const struct nfw_flow *r, unsigned 
 			if (!ok[i])
 				continue;
 			const struct slot *s = &t->slots[h[i] & t->mask];
-			if (s->sig != 0)
+			if (s->sig != 0) {
+				/* a 96-byte entry always spans two cache lines */
 				__builtin_prefetch(&t->ent[s->idx]);
+				__builtin_prefetch((const char *)&t->ent[s->idx] + 64);
+			}
 		}
 		for (unsigned i = 0; i < m; i++) {
 			t->st.records++;
@@ -398,15 +401,23 @@ add_keyed(struct nfw_flowtab *t, const struct nfw_flow *r, const struct flowkey 
 		}
 		return;
 	}
-	/* a new flow */
+	/* a new flow that is over at once, or no room: out as it came */
 	if (closes(r) || t->free_head == UINT32_MAX) {
-		struct flowent tmp;
-		uint8_t reason = NFW_FLOW_CLOSE_END;
-		entry_fill(&tmp, &k, r);
-		if (!closes(r))
-			reason = NFW_FLOW_CLOSE_FULL;
+		struct nfw_flow_closed c;
+		const struct expent *x = &t->exps[k.exp_id];
+		uint8_t reason = closes(r) ? NFW_FLOW_CLOSE_END : NFW_FLOW_CLOSE_FULL;
+		c.f = *r;
+		/* as a table entry would give it back: no AS, next hop or direction */
+		memset(c.f.nexthop, 0, sizeof(c.f.nexthop));
+		c.f.src_as = c.f.dst_as = 0;
+		c.f.direction = 0;
+		c.f.pad_ = 0;
+		memcpy(c.f.exporter, x->addr, 16);
+		c.records = 1;
+		c.reason = reason;
 		t->st.created++;
-		emit_entry(t, &tmp, reason);
+		t->st.closed[reason]++;
+		t->p.emit(&c, t->p.emit_arg);
 		return;
 	}
 	uint32_t idx = t->free_head;
