@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Count-min sketch, optionally with conservative update. Row i's column is
+ * taken from the key hash remixed with a per-row seed, masked by w - 1.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfw_sketch.h"
+
+struct nfw_cms {
+	uint32_t width;
+	uint32_t depth;
+	uint32_t mask;
+	int conservative;
+	uint64_t seed;
+	uint64_t total;
+	uint64_t row_seed[16];
+	uint64_t c[]; /* depth x width */
+};
+
+static inline uint32_t
+col(const struct nfw_cms *s, uint64_t key, uint32_t row)
+{
+	uint64_t h = (key ^ s->row_seed[row]) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	return (uint32_t)(h >> 32) & s->mask;
+}
+
+struct nfw_cms *
+nfw_cms_create(uint32_t width, uint32_t depth, int conservative, uint64_t seed)
+{
+	if (width < 16 || width > (1u << 26) || (width & (width - 1)) != 0 || depth < 1 || depth > 16) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct nfw_cms *s = calloc(1, sizeof(*s) + (size_t)width * depth * sizeof(uint64_t));
+	if (s == NULL)
+		return NULL;
+	s->width = width;
+	s->depth = depth;
+	s->mask = width - 1;
+	s->conservative = conservative != 0;
+	s->seed = seed;
+	for (uint32_t i = 0; i < depth; i++)
+		s->row_seed[i] = nfw_hash64(&i, sizeof(i), seed);
+	return s;
+}
+
+void
+nfw_cms_free(struct nfw_cms *s)
+{
+	free(s);
+}
+
+void
+nfw_cms_add(struct nfw_cms *s, uint64_t key, uint64_t count)
+{
+	uint32_t cols[16];
+	s->total += count;
+	if (!s->conservative) {
+		for (uint32_t i = 0; i < s->depth; i++)
+			s->c[(size_t)i * s->width + col(s, key, i)] += count;
+		return;
+	}
+	uint64_t min = UINT64_MAX;
+	for (uint32_t i = 0; i < s->depth; i++) {
+		cols[i] = col(s, key, i);
+		uint64_t v = s->c[(size_t)i * s->width + cols[i]];
+		if (v < min)
+			min = v;
+	}
+	uint64_t target = min + count;
+	for (uint32_t i = 0; i < s->depth; i++) {
+		uint64_t *v = &s->c[(size_t)i * s->width + cols[i]];
+		if (*v < target)
+			*v = target;
+	}
+}
+
+uint64_t
+nfw_cms_estimate(const struct nfw_cms *s, uint64_t key)
+{
+	uint64_t min = UINT64_MAX;
+	for (uint32_t i = 0; i < s->depth; i++) {
+		uint64_t v = s->c[(size_t)i * s->width + col(s, key, i)];
+		if (v < min)
+			min = v;
+	}
+	return min;
+}
+
+int
+nfw_cms_merge(struct nfw_cms *dst, const struct nfw_cms *src)
+{
+	if (dst->width != src->width || dst->depth != src->depth || dst->seed != src->seed)
+		return -EINVAL;
+	size_t n = (size_t)dst->width * dst->depth;
+	for (size_t i = 0; i < n; i++)
+		dst->c[i] += src->c[i];
+	dst->total += src->total;
+	return 0;
+}
+
+void
+nfw_cms_clear(struct nfw_cms *s)
+{
+	memset(s->c, 0, (size_t)s->width * s->depth * sizeof(uint64_t));
+	s->total = 0;
+}
+
+uint64_t
+nfw_cms_total(const struct nfw_cms *s)
+{
+	return s->total;
+}
+
+size_t
+nfw_cms_memory(const struct nfw_cms *s)
+{
+	return sizeof(*s) + (size_t)s->width * s->depth * sizeof(uint64_t);
+}

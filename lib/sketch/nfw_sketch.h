@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NFW_SKETCH_H
+#define NFW_SKETCH_H
+
+/*
+ * nfw_sketch: the mergeable summaries the detectors run on. Each worker
+ * lcore keeps its own per epoch; the control lcore merges them.
+ *
+ * count-min    d rows x w counters (w a power of two). add() with
+ *              conservative update raises only the counters at the current
+ *              minimum (Estan & Varghese): never underestimates, errs less
+ *              than plain count-min. Error: at most e/w x N with
+ *              probability 1 - e^-d. Mergeable by adding counters: the
+ *              merge of plain sketches equals the sketch of the union; the
+ *              merge of conservative ones is an upper bound of it, still
+ *              never below the truth.
+ * HyperLogLog  2^p one-byte registers (p 4..18) of a 64-bit hash: standard
+ *              error 1.04 / sqrt(2^p); linear counting while the estimate is
+ *              below 2.5 x 2^p; merged by register max, which equals the
+ *              sketch of the union exactly.
+ * top-k        space-saving (Metwally et al.) over k counters with a min-heap
+ *              and a hash index: every key with true count > N / k is kept,
+ *              and each kept count overestimates by at most its recorded
+ *              error.
+ *
+ * Keys are 64-bit hashes (nfw_hash64); top-k also keeps up to 16 bytes
+ * of the key itself (an address) for reporting. No allocation after create;
+ * not thread-safe (one owner each).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** 64-bit hash of len bytes with a seed (for sketch keys). */
+uint64_t nfw_hash64(const void *data, size_t len, uint64_t seed);
+
+/* ---- count-min ---- */
+
+struct nfw_cms;
+
+/** width a power of two (16..2^26), depth 1..16; conservative: 1 for CU. NULL + errno. */
+struct nfw_cms *nfw_cms_create(uint32_t width, uint32_t depth, int conservative, uint64_t seed);
+void nfw_cms_free(struct nfw_cms *s);
+void nfw_cms_add(struct nfw_cms *s, uint64_t key, uint64_t count);
+uint64_t nfw_cms_estimate(const struct nfw_cms *s, uint64_t key);
+/** Add src into dst. 0, or -EINVAL when dimensions or seeds differ. */
+int nfw_cms_merge(struct nfw_cms *dst, const struct nfw_cms *src);
+void nfw_cms_clear(struct nfw_cms *s);
+uint64_t nfw_cms_total(const struct nfw_cms *s);
+size_t nfw_cms_memory(const struct nfw_cms *s);
+
+/* ---- HyperLogLog ---- */
+
+struct nfw_hll;
+
+/** precision 4..18. NULL + errno. */
+struct nfw_hll *nfw_hll_create(uint8_t precision);
+void nfw_hll_free(struct nfw_hll *h);
+void nfw_hll_add(struct nfw_hll *h, uint64_t hash);
+double nfw_hll_count(const struct nfw_hll *h);
+/** Register max. 0, or -EINVAL when precisions differ. */
+int nfw_hll_merge(struct nfw_hll *dst, const struct nfw_hll *src);
+void nfw_hll_clear(struct nfw_hll *h);
+/** The registers, for tests and snapshots (2^p bytes). */
+const uint8_t *nfw_hll_registers(const struct nfw_hll *h, size_t *n);
+
+/* ---- top-k (space-saving) ---- */
+
+struct nfw_topk_item {
+	uint64_t key;
+	uint64_t count;     /**< an upper bound of the true count */
+	uint64_t error;     /**< count - error is a lower bound */
+	uint8_t label[16];  /**< the entity (e.g. an address) as given to add() */
+};
+
+struct nfw_topk;
+
+/** k 1..2^20. NULL + errno. */
+struct nfw_topk *nfw_topk_create(uint32_t k);
+void nfw_topk_free(struct nfw_topk *t);
+void nfw_topk_add(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t count);
+/** Merge src into dst (counts of common keys added; the k largest kept). */
+void nfw_topk_merge(struct nfw_topk *dst, const struct nfw_topk *src);
+/** Up to max items, largest count first. Returns how many. */
+unsigned nfw_topk_list(const struct nfw_topk *t, struct nfw_topk_item *out, unsigned max);
+uint64_t nfw_topk_total(const struct nfw_topk *t);
+void nfw_topk_clear(struct nfw_topk *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NFW_SKETCH_H */
