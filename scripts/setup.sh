@@ -26,6 +26,7 @@ PKGS=(
 	pkg-config
 	pmacct
 	python3
+	python3-jsonschema
 	softflowd
 	tcpreplay
 	tmux

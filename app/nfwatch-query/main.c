@@ -38,6 +38,8 @@
 #include "nfw_decode.h"
 #include "nfw_report.h"
 #include "nfw_store.h"
+#include "nfw_detect.h"
+#include "nfw_flowtab.h"
 
 #define MAX_FILES 256
 
@@ -53,6 +55,8 @@ usage(FILE *fp)
 		"      --stats[=json]     per-exporter statistics after the records\n"
 		"      --exporter A[:P]   exporter address for raw payload files (default 0.0.0.0:0)\n"
 		"      --listen A:P       collect live from a UDP socket instead of -r files\n"
+		"      --report FILE      run the detectors, write the findings report (JSON)\n"
+		"      --detect-config F  detector configuration (home networks, roles, thresholds)\n"
 		"      --idle-exit S      with --listen: stop S seconds after the last datagram\n"
 		"      --max-seconds S    with --listen: stop after S seconds\n"
 		"  -h, --help             this text\n");
@@ -214,8 +218,34 @@ run_listen(const char *spec, struct nfw_decode *d, struct nfw_flow_writer *w, un
 	return 0;
 }
 
+/* --report: records are stitched into sessions (a flow table), sessions go to the detectors */
+struct detect_pipe {
+	struct nfw_flowtab *ft;
+	struct nfw_detect *det;
+	uint64_t first_ms, last_ms;
+	uint64_t sessions;
+};
+
+static void
+detect_session(const struct nfw_flow *f, struct detect_pipe *p)
+{
+	if (p->first_ms == 0 || f->start_ms < p->first_ms)
+		p->first_ms = f->start_ms;
+	if (f->end_ms > p->last_ms)
+		p->last_ms = f->end_ms;
+	p->sessions++;
+	nfw_detect_add(p->det, f);
+}
+
+static void
+on_closed(const struct nfw_flow_closed *c, void *arg)
+{
+	detect_session(&c->f, arg);
+}
+
 struct seg_read {
 	struct nfw_flow_writer *w;
+	struct detect_pipe *dp;
 	uint64_t files, blocks, flows, bad_blocks, bad_bytes;
 	int damaged;
 };
@@ -232,9 +262,12 @@ read_segment(const char *path, void *arg)
 		return 0;
 	}
 	struct nfw_flow_closed c;
-	while (nfw_segr_next(r, &c) == 1)
+	while (nfw_segr_next(r, &c) == 1) {
 		if (s->w != NULL)
 			nfw_flow_writer_put(s->w, &c.f);
+		if (s->dp != NULL)
+			detect_session(&c.f, s->dp);
+	}
 	struct nfw_segr_stats st;
 	nfw_segr_stats_get(r, &st);
 	if (st.bad_blocks > 0) {
@@ -261,6 +294,8 @@ main(int argc, char **argv)
 		{ "stats", optional_argument, NULL, 's' },
 		{ "exporter", required_argument, NULL, 'e' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "report", required_argument, NULL, 'p' },
+		{ "detect-config", required_argument, NULL, 'C' },
 		{ "idle-exit", required_argument, NULL, 'I' },
 		{ "max-seconds", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
@@ -271,7 +306,7 @@ main(int argc, char **argv)
 	int fmt = NFW_OUT_LINE;
 	int quiet = 0, stats = 0; /* stats: 1 text, 2 json */
 	struct nfw_exporter_addr raw_src;
-	const char *listen_spec = NULL;
+	const char *listen_spec = NULL, *report = NULL, *detect_cfg = NULL;
 	unsigned idle_s = 0, max_s = 0;
 	int c, rc = 0;
 
@@ -316,6 +351,12 @@ main(int argc, char **argv)
 		case 'l':
 			listen_spec = optarg;
 			break;
+		case 'p':
+			report = optarg;
+			break;
+		case 'C':
+			detect_cfg = optarg;
+			break;
 		case 'I':
 		case 'M': {
 			char *end;
@@ -358,6 +399,25 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	struct detect_pipe dp = { 0 };
+	if (report != NULL) {
+		struct nfw_detect_config dc;
+		char derr[512];
+		nfw_detect_config_default(&dc);
+		if (detect_cfg != NULL && nfw_detect_config_load(&dc, detect_cfg, derr, sizeof(derr)) != 0) {
+			fprintf(stderr, "nfwatch-query: %s\n", derr);
+			nfw_flow_writer_close(w);
+			nfw_decode_free(d);
+			return 2;
+		}
+		struct nfw_flowtab_params fp = { .max_flows = 1u << 20, .emit = on_closed, .emit_arg = &dp };
+		dp.ft = nfw_flowtab_create(&fp);
+		dp.det = nfw_detect_create(&dc);
+		if (dp.ft == NULL || dp.det == NULL) {
+			fprintf(stderr, "nfwatch-query: detectors: out of memory\n");
+			return 1;
+		}
+	}
 	struct nfw_capture_stats cap_tot;
 	memset(&cap_tot, 0, sizeof(cap_tot));
 	if (listen_spec != NULL) {
@@ -368,7 +428,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	struct seg_read segs = { .w = w };
+	struct seg_read segs = { .w = w, .dp = report != NULL ? &dp : NULL };
 	for (unsigned i = 0; i < nfiles; i++) {
 		char err[512];
 		struct stat sb;
@@ -397,6 +457,8 @@ main(int argc, char **argv)
 				nfw_decode_datagram(d, pkt.payload, pkt.len, &pkt.src, pkt.ts_ms, &n);
 			for (unsigned k = 0; w != NULL && k < n; k++)
 				nfw_flow_writer_put(w, &recs[k]);
+			if (dp.ft != NULL)
+				nfw_flowtab_add_burst(dp.ft, recs, n);
 		}
 		if (crc < 0) {
 			fprintf(stderr, "nfwatch-query: %s: %s (records before it were read)\n",
@@ -414,6 +476,25 @@ main(int argc, char **argv)
 	nfw_flow_writer_close(w);
 	if (segs.damaged)
 		rc = 1;
+	if (report != NULL) {
+		const struct nfw_finding *fnd;
+		nfw_flowtab_flush(dp.ft);
+		unsigned nf = nfw_detect_run(dp.det, &fnd);
+		struct nfw_decode_stats ts;
+		nfw_decode_stats_total(d, &ts);
+		json_t *rep = nfw_findings_report(fnd, nf, dp.first_ms, dp.last_ms, cap_tot.frames,
+						  ts.records + segs.flows, d);
+		if (json_dump_file(rep, report, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+			fprintf(stderr, "nfwatch-query: cannot write %s\n", report);
+			rc = 1;
+		} else {
+			fprintf(stderr, "nfwatch-query: %u findings from %llu sessions in %s\n", nf,
+				(unsigned long long)dp.sessions, report);
+		}
+		json_decref(rep);
+		nfw_detect_free(dp.det);
+		nfw_flowtab_free(dp.ft);
+	}
 
 	if (stats == 1 && segs.files > 0)
 		printf("\nSegments: files %llu, blocks %llu, flows %llu, damaged blocks %llu (%llu bytes)\n",

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "nfw_decode.h"
+#include "nfw_detect.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,18 @@ json_t *nfw_decode_report_json(const struct nfw_decode *d);
 
 /** The same as aligned text. */
 void nfw_decode_report_text(FILE *fp, const struct nfw_decode *d);
+
+/** One finding as in shared/spec/FINDINGS.md. */
+json_t *nfw_finding_to_json(const struct nfw_finding *f);
+
+/**
+ * The findings report (shared/spec/findings.schema.json): generator,
+ * window, input (packets, records, drops by reason, exporters from the
+ * decoder, which may be NULL), findings in priority order.
+ */
+json_t *nfw_findings_report(const struct nfw_finding *f, unsigned n, uint64_t start_ms,
+			    uint64_t end_ms, uint64_t packets, uint64_t records,
+			    const struct nfw_decode *d);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Beaconing: per (internal src, dst, dst port, proto), the start times of
+ * its sessions (a record that continues the previous session on the same
+ * source port is not a new event). At run time, for tuples with enough
+ * events:
+ *   - sessions that mostly reuse one source port are one long-lived
+ *     connection (keepalives, NTP client polls): skipped;
+ *   - the period: the median interval P0, then every interval folded onto
+ *     its nearest multiple of P0 (a missed beat is a double interval) and
+ *     P = the median of the folded intervals;
+ *   - on-period share: intervals within 25 % of a multiple of P, of which
+ *     at least 75 % must be a single period (folding alone would make
+ *     Poisson arrivals look periodic: only ~35 % of theirs are);
+ *   - jitter: MAD of the folded intervals / P; Bowley skew of them;
+ *   - size regularity (coefficient of variation of bytes), persistence.
+ * Events per tuple are capped (the newest 1024 kept) and tuples are capped
+ * (beacon_max_tuples, refusals counted).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_priv.h"
+
+#define MAX_EVENTS 1024
+
+struct bkey {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t pad[5];
+};
+
+struct bevent {
+	uint64_t t;
+	uint64_t bytes;
+	uint16_t sport;
+};
+
+struct tuple {
+	struct bkey key;
+	struct bevent *ev;
+	uint32_t n, cap;
+	uint64_t total;       /* events seen, including those dropped past MAX_EVENTS */
+	uint64_t last_end;
+	uint16_t last_sport;
+};
+
+struct beacon_state {
+	uint32_t *slot;       /* tuple index + 1 */
+	uint32_t mask;
+	struct tuple *t;
+	uint32_t n, max;
+};
+
+struct beacon_state *
+beacon_create(const struct nfw_detect_config *c)
+{
+	struct beacon_state *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	b->max = c->beacon_max_tuples;
+	uint32_t n = 1024;
+	while (n < b->max * 2u && n < (1u << 28))
+		n <<= 1;
+	b->mask = n - 1;
+	b->slot = calloc(n, sizeof(*b->slot));
+	b->t = calloc(b->max, sizeof(*b->t));
+	if (b->slot == NULL || b->t == NULL) {
+		beacon_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+beacon_free(struct beacon_state *b)
+{
+	if (b == NULL)
+		return;
+	for (uint32_t i = 0; b->t != NULL && i < b->n; i++)
+		free(b->t[i].ev);
+	free(b->t);
+	free(b->slot);
+	free(b);
+}
+
+void
+beacon_add(struct nfw_detect *d, const struct nfw_flow *f)
+{
+	struct beacon_state *b = d->beacon;
+	if (!is_home(d, f->src_addr) || is_home(d, f->dst_addr))
+		return; /* beacons leave the site */
+	struct bkey k;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.src, f->src_addr, 16);
+	memcpy(k.dst, f->dst_addr, 16);
+	k.dport = f->dst_port;
+	k.proto = f->proto;
+	uint32_t i = (uint32_t)nfw_hash64(&k, sizeof(k), 0xbeac0) & b->mask;
+	struct tuple *t = NULL;
+	for (;; i = (i + 1) & b->mask) {
+		if (b->slot[i] == 0)
+			break;
+		if (memcmp(&b->t[b->slot[i] - 1].key, &k, sizeof(k)) == 0) {
+			t = &b->t[b->slot[i] - 1];
+			break;
+		}
+	}
+	if (t == NULL) {
+		if (b->n >= b->max) {
+			d->st.beacon_tuples_refused++;
+			return;
+		}
+		t = &b->t[b->n];
+		t->key = k;
+		b->slot[i] = ++b->n;
+		d->st.beacon_tuples++;
+	} else if (f->src_port == t->last_sport && f->start_ms <= t->last_end + 2000) {
+		/* the same session, split by the exporter */
+		if (f->end_ms > t->last_end)
+			t->last_end = f->end_ms;
+		if (t->n > 0)
+			t->ev[t->n - 1].bytes += f->bytes;
+		return;
+	}
+	if (t->n == t->cap) {
+		if (t->cap == MAX_EVENTS) { /* keep the newest */
+			memmove(t->ev, t->ev + MAX_EVENTS / 4, (MAX_EVENTS - MAX_EVENTS / 4) * sizeof(*t->ev));
+			t->n -= MAX_EVENTS / 4;
+		} else {
+			uint32_t nc = t->cap ? t->cap * 2 : 4;
+			struct bevent *e = realloc(t->ev, nc * sizeof(*e));
+			if (e == NULL)
+				return;
+			t->ev = e;
+			t->cap = nc;
+		}
+	}
+	t->ev[t->n].t = f->start_ms;
+	t->ev[t->n].bytes = f->bytes;
+	t->ev[t->n].sport = f->src_port;
+	t->n++;
+	t->total++;
+	t->last_end = f->end_ms;
+	t->last_sport = f->src_port;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_ev(const void *a, const void *b)
+{
+	return cmp_u64(&((const struct bevent *)a)->t, &((const struct bevent *)b)->t);
+}
+
+static double
+quantile(const double *sorted, unsigned n, double q)
+{
+	double pos = q * (n - 1);
+	unsigned lo = (unsigned)pos;
+	double fr = pos - lo;
+	return lo + 1 < n ? sorted[lo] * (1 - fr) + sorted[lo + 1] * fr : sorted[lo];
+}
+
+static void
+analyse(struct nfw_detect *d, struct tuple *t)
+{
+	const struct nfw_detect_config *c = &d->cfg;
+	unsigned n = t->n;
+	qsort(t->ev, n, sizeof(*t->ev), cmp_ev);
+
+	/* one long-lived connection: most sessions on the same source port */
+	uint16_t *sp = malloc(n * sizeof(uint16_t));
+	if (sp == NULL)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		sp[i] = t->ev[i].sport;
+	qsort(sp, n, sizeof(uint16_t), cmp_u16);
+	unsigned run = 1, best = 1;
+	for (unsigned i = 1; i < n; i++) {
+		run = sp[i] == sp[i - 1] ? run + 1 : 1;
+		if (run > best)
+			best = run;
+	}
+	free(sp);
+	if (best * 5 >= n * 4)
+		return;
+
+	unsigned ni = n - 1;
+	double *iv = malloc(ni * sizeof(double)), *fold = malloc(ni * sizeof(double)),
+	       *dev = malloc(ni * sizeof(double)), *byt = malloc(n * sizeof(double));
+	if (iv == NULL || fold == NULL || dev == NULL || byt == NULL)
+		goto out;
+	for (unsigned i = 0; i < ni; i++)
+		iv[i] = (double)(t->ev[i + 1].t - t->ev[i].t);
+	memcpy(fold, iv, ni * sizeof(double));
+	qsort(fold, ni, sizeof(double), cmp_dbl);
+	double p0 = quantile(fold, ni, 0.5);
+	if (p0 < c->beacon_min_period_s * 1000)
+		goto out;
+	/* fold onto multiples of p0, then the period is their median */
+	unsigned nf = 0;
+	for (unsigned i = 0; i < ni; i++) {
+		double k = floor(iv[i] / p0 + 0.5);
+		if (k >= 1)
+			fold[nf++] = iv[i] / k;
+	}
+	if (nf < c->beacon_min_events - 1)
+		goto out;
+	qsort(fold, nf, sizeof(double), cmp_dbl);
+	double p = quantile(fold, nf, 0.5);
+	/* Folding onto multiples squeezes any interval into +-50 % of the period:
+	 * random (Poisson) arrivals would look periodic. A beacon's intervals are
+	 * mostly one period (k = 1); missed beats are the exception. */
+	unsigned on = 0, direct = 0;
+	for (unsigned i = 0; i < ni; i++) {
+		double k = floor(iv[i] / p + 0.5);
+		if (k >= 1 && fabs(iv[i] / k - p) <= 0.25 * p) {
+			on++;
+			direct += k == 1;
+		}
+	}
+	double on_share = (double)on / ni, direct_share = (double)direct / ni;
+	if (direct_share < 0.75)
+		goto out;
+	for (unsigned i = 0; i < nf; i++)
+		dev[i] = fabs(fold[i] - p);
+	qsort(dev, nf, sizeof(double), cmp_dbl);
+	double jitter = quantile(dev, nf, 0.5) / p;
+	double q1 = quantile(fold, nf, 0.25), q3 = quantile(fold, nf, 0.75);
+	double skew = q3 > q1 ? (q3 + q1 - 2 * p) / (q3 - q1) : 0;
+	double mean = 0, var = 0;
+	for (unsigned i = 0; i < n; i++) {
+		byt[i] = (double)t->ev[i].bytes;
+		mean += byt[i];
+	}
+	mean /= n;
+	for (unsigned i = 0; i < n; i++)
+		var += (byt[i] - mean) * (byt[i] - mean);
+	double cv = mean > 0 ? sqrt(var / n) / mean : 0;
+	qsort(byt, n, sizeof(double), cmp_dbl);
+	double bytes_med = quantile(byt, n, 0.5);
+	double span_s = (double)(t->ev[n - 1].t - t->ev[0].t) / 1000.0;
+
+	if (on_share < c->beacon_min_on_period || jitter > c->beacon_max_jitter)
+		goto out;
+	double score = 45 * on_share + 20 * (1 - jitter / c->beacon_max_jitter) +
+		       15 * fmin(1.0, (double)t->total / 48.0) + 10 * fmin(1.0, span_s / 3600.0) +
+		       10 * (cv < 0.3 ? 1.0 : 0.3);
+	if (has_role(d, NFW_ROLE_CDN_SAAS, t->key.dst) || has_role(d, NFW_ROLE_NTP, t->key.dst))
+		score *= 0.5;
+	struct nfw_finding *f = finding_new(d, NFW_FINDING_BEACONING);
+	if (f == NULL)
+		goto out;
+	memcpy(f->src, t->key.src, 16);
+	memcpy(f->dst, t->key.dst, 16);
+	f->has_src = f->has_dst = true;
+	f->dst_port = t->key.dport;
+	f->proto = t->key.proto;
+	f->first_ms = t->ev[0].t;
+	f->last_ms = t->ev[n - 1].t;
+	f->score = score;
+	char a[64], b[64];
+	snprintf(f->summary, sizeof(f->summary),
+		 "%s contacts %s:%u every %.0f s (MAD %.0f %%), %llu times over %.1f h, ~%.0f B each",
+		 nfw_addr_str(t->key.src, a, sizeof(a)), nfw_addr_str(t->key.dst, b, sizeof(b)),
+		 t->key.dport, p / 1000.0, jitter * 100, (unsigned long long)t->total, span_s / 3600.0,
+		 bytes_med);
+	finding_ev(f, "connections", (double)t->total);
+	finding_ev(f, "period_s", p / 1000.0);
+	finding_ev(f, "jitter", jitter);
+	finding_ev(f, "on_period", on_share);
+	finding_ev(f, "direct_share", direct_share);
+	finding_ev(f, "bowley_skew", skew);
+	finding_ev(f, "bytes_median", bytes_med);
+	finding_ev(f, "bytes_cv", cv);
+	finding_ev(f, "span_s", span_s);
+	finding_finish(f);
+out:
+	free(iv);
+	free(fold);
+	free(dev);
+	free(byt);
+}
+
+void
+beacon_run(struct nfw_detect *d)
+{
+	struct beacon_state *b = d->beacon;
+	for (uint32_t i = 0; i < b->n; i++)
+		if (b->t[i].n >= d->cfg.beacon_min_events)
+			analyse(d, &b->t[i]);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NFW_DETECT_PRIV_H
+#define NFW_DETECT_PRIV_H
+
+#include <string.h>
+
+#include "nfw_decode.h"
+#include "nfw_detect.h"
+#include "nfw_sketch.h"
+
+#define DETECT_MAX_FINDINGS 10000
+
+struct beacon_state;
+struct fanout_state;
+
+struct nfw_detect {
+	struct nfw_detect_config cfg;
+	struct nfw_detect_stats st;
+	struct beacon_state *beacon;
+	struct fanout_state *fanout;
+	struct nfw_finding *findings;
+	unsigned nfindings;
+};
+
+static inline bool
+is_home(const struct nfw_detect *d, const uint8_t a[16])
+{
+	return nfw_prefix_match(d->cfg.home, d->cfg.nhome, a);
+}
+
+static inline bool
+has_role(const struct nfw_detect *d, unsigned role, const uint8_t a[16])
+{
+	return nfw_prefix_match(d->cfg.role[role], d->cfg.nrole[role], a);
+}
+
+/* A new finding slot (NULL when the list is full). */
+struct nfw_finding *finding_new(struct nfw_detect *d, unsigned type);
+void finding_ev(struct nfw_finding *f, const char *name, double v);
+void finding_ev_str(struct nfw_finding *f, const char *name, const char *s);
+/* id type-src-dst-port-proto and the severity from the score */
+void finding_finish(struct nfw_finding *f);
+
+struct beacon_state *beacon_create(const struct nfw_detect_config *c);
+void beacon_free(struct beacon_state *b);
+void beacon_add(struct nfw_detect *d, const struct nfw_flow *f);
+void beacon_run(struct nfw_detect *d);
+
+struct fanout_state *fanout_create(const struct nfw_detect_config *c);
+void fanout_free(struct fanout_state *s);
+void fanout_add(struct nfw_detect *d, const struct nfw_flow *f);
+void fanout_run(struct nfw_detect *d);
+
+#endif

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fan-out: port scans and lateral movement.
+ *
+ * Every flow weighs on its source in a conservative count-min: a failed
+ * attempt (TCP without ACK: SYN only, SYN then RST) weighs 10, a UDP or
+ * ICMP probe 5, an established TCP flow 1. Only sources past the
+ * prefilter (scan_prefilter x 10) get state, so a flood of spoofed
+ * sources cannot exhaust memory; internal sources reaching internal hosts
+ * on admin ports are tracked at once (a lateral sweep may be short). A tracked source keeps HyperLogLogs of
+ * its destinations, ports and (destination, port) pairs, of internal
+ * destinations reached on admin ports, counts of attempts, failures and
+ * replies (flows back to it from the port it probed), and small top-k of
+ * its ports and destinations.
+ *
+ * At run time a tracked source is
+ *   lateral_movement  internal, reaching >= lateral_min_dsts internal hosts
+ *                     on admin ports (445, 3389, 5985, 5986, 22, 135, 139)
+ *   port_scan         wide (horizontal: >= scan_min_dsts destinations;
+ *                     vertical: >= scan_min_ports ports on one destination;
+ *                     block: both >= 20) and at least 30 % of its attempts
+ *                     failed or unanswered: a poller whose requests are all
+ *                     answered is not scanning.
+ * Monitoring pollers (role) score lower.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_priv.h"
+
+#define HLL_P 9
+
+struct src {
+	uint8_t addr[16];
+	struct nfw_hll *dsts, *ports, *pairs, *admin_dsts;
+	struct nfw_topk *top_ports, *top_dsts;
+	uint64_t attempts, failed, udp, replies, admin;
+	uint64_t first_ms, last_ms;
+};
+
+struct fanout_state {
+	struct nfw_cms *pre;
+	uint32_t *slot;
+	uint32_t mask;
+	struct src *s;
+	uint32_t n, max;
+};
+
+static bool
+admin_port(uint16_t p)
+{
+	return p == 445 || p == 3389 || p == 5985 || p == 5986 || p == 22 || p == 135 || p == 139;
+}
+
+struct fanout_state *
+fanout_create(const struct nfw_detect_config *c)
+{
+	struct fanout_state *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->max = c->fanout_max_sources;
+	uint32_t n = 1024;
+	while (n < s->max * 2u && n < (1u << 28))
+		n <<= 1;
+	s->mask = n - 1;
+	s->pre = nfw_cms_create(1u << 16, 4, 1, 0x5ca11);
+	s->slot = calloc(n, sizeof(*s->slot));
+	s->s = calloc(s->max, sizeof(*s->s));
+	if (s->pre == NULL || s->slot == NULL || s->s == NULL) {
+		fanout_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+src_free(struct src *x)
+{
+	nfw_hll_free(x->dsts);
+	nfw_hll_free(x->ports);
+	nfw_hll_free(x->pairs);
+	nfw_hll_free(x->admin_dsts);
+	nfw_topk_free(x->top_ports);
+	nfw_topk_free(x->top_dsts);
+}
+
+void
+fanout_free(struct fanout_state *s)
+{
+	if (s == NULL)
+		return;
+	for (uint32_t i = 0; s->s != NULL && i < s->n; i++)
+		src_free(&s->s[i]);
+	free(s->s);
+	free(s->slot);
+	nfw_cms_free(s->pre);
+	free(s);
+}
+
+static uint32_t *
+find_slot(struct fanout_state *s, const uint8_t addr[16])
+{
+	uint32_t i = (uint32_t)nfw_hash64(addr, 16, 0xfa0) & s->mask;
+	for (;; i = (i + 1) & s->mask) {
+		if (s->slot[i] == 0 || memcmp(s->s[s->slot[i] - 1].addr, addr, 16) == 0)
+			return &s->slot[i];
+	}
+}
+
+void
+fanout_add(struct nfw_detect *d, const struct nfw_flow *f)
+{
+	struct fanout_state *s = d->fanout;
+	bool tcp = f->proto == 6;
+	bool failed = tcp && (f->tcp_flags & 0x10) == 0 && (f->tcp_flags & 0x02) != 0;
+	bool probe = !tcp && f->packets <= 2 * (uint64_t)(f->sampling ? f->sampling : 1);
+
+	/* a reply to a tracked source: the flow back from the port it probed */
+	uint32_t *rs = find_slot(s, f->dst_addr);
+	if (*rs != 0) {
+		struct src *x = &s->s[*rs - 1];
+		if (x->udp > 0 || x->attempts > 0)
+			x->replies++;
+	}
+
+	uint64_t key = nfw_hash64(f->src_addr, 16, 0xfa1);
+	nfw_cms_add(s->pre, key, failed ? 10 : probe ? 5 : 1);
+	uint32_t *slot = find_slot(s, f->src_addr);
+	if (*slot == 0) {
+		/* internal hosts on internal admin ports skip the prefilter: they cannot be
+		 * spoofed from outside, there are only as many as the site has, and a
+		 * lateral sweep is short */
+		bool inside = admin_port(f->dst_port) && is_home(d, f->src_addr) && is_home(d, f->dst_addr);
+		if (!inside && nfw_cms_estimate(s->pre, key) < (uint64_t)(d->cfg.scan_prefilter * 10))
+			return;
+		if (s->n >= s->max) {
+			d->st.fanout_sources_refused++;
+			return;
+		}
+		struct src *x = &s->s[s->n];
+		memcpy(x->addr, f->src_addr, 16);
+		x->dsts = nfw_hll_create(HLL_P);
+		x->ports = nfw_hll_create(HLL_P);
+		x->pairs = nfw_hll_create(HLL_P);
+		x->admin_dsts = nfw_hll_create(HLL_P);
+		x->top_ports = nfw_topk_create(8);
+		x->top_dsts = nfw_topk_create(8);
+		if (x->dsts == NULL || x->ports == NULL || x->pairs == NULL || x->admin_dsts == NULL ||
+		    x->top_ports == NULL || x->top_dsts == NULL) {
+			src_free(x);
+			memset(x, 0, sizeof(*x));
+			d->st.fanout_sources_refused++;
+			return;
+		}
+		x->first_ms = f->start_ms;
+		*slot = ++s->n;
+		d->st.fanout_sources++;
+	}
+	struct src *x = &s->s[*slot - 1];
+	uint8_t pair[18];
+	memcpy(pair, f->dst_addr, 16);
+	memcpy(pair + 16, &f->dst_port, 2);
+	nfw_hll_add(x->dsts, nfw_hash64(f->dst_addr, 16, 1));
+	nfw_hll_add(x->ports, nfw_hash64(&f->dst_port, 2, 2));
+	nfw_hll_add(x->pairs, nfw_hash64(pair, sizeof(pair), 3));
+	uint8_t plabel[16] = { 0 };
+	memcpy(plabel, &f->dst_port, 2);
+	nfw_topk_add(x->top_ports, f->dst_port, plabel, 1);
+	nfw_topk_add(x->top_dsts, nfw_hash64(f->dst_addr, 16, 4), f->dst_addr, 1);
+	x->attempts++;
+	x->failed += failed;
+	x->udp += !tcp;
+	if (admin_port(f->dst_port) && is_home(d, f->dst_addr)) {
+		nfw_hll_add(x->admin_dsts, nfw_hash64(f->dst_addr, 16, 1));
+		x->admin++;
+	}
+	if (f->start_ms < x->first_ms)
+		x->first_ms = f->start_ms;
+	if (f->end_ms > x->last_ms)
+		x->last_ms = f->end_ms;
+}
+
+static void
+ports_str(struct nfw_topk *t, char *buf, size_t len)
+{
+	struct nfw_topk_item it[4];
+	unsigned n = nfw_topk_list(t, it, 4);
+	size_t o = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "", (unsigned)it[i].key);
+}
+
+void
+fanout_run(struct nfw_detect *d)
+{
+	struct fanout_state *s = d->fanout;
+	const struct nfw_detect_config *c = &d->cfg;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct src *x = &s->s[i];
+		double nd = nfw_hll_count(x->dsts), np = nfw_hll_count(x->ports);
+		double nad = nfw_hll_count(x->admin_dsts);
+		struct nfw_topk_item tp, td;
+		nfw_topk_list(x->top_ports, &tp, 1);
+		nfw_topk_list(x->top_dsts, &td, 1);
+		double port_share = (double)tp.count / x->attempts, dst_share = (double)td.count / x->attempts;
+		/* failed TCP attempts, plus UDP / ICMP probes that got no reply */
+		double unanswered = x->udp > x->replies ? (double)(x->udp - x->replies) : 0;
+		double fail_share = fmin(1.0, ((double)x->failed + unanswered) / x->attempts);
+		struct nfw_finding *f = NULL;
+		char a[64], b[64], ports[48];
+
+		if (is_home(d, x->addr) && nad >= c->lateral_min_dsts && x->admin * 2 >= x->attempts) {
+			f = finding_new(d, NFW_FINDING_LATERAL_MOVEMENT);
+			if (f == NULL)
+				return;
+			f->dst_port = (int32_t)tp.key;
+			f->proto = 6;
+			f->score = 55 + 25 * fmin(1.0, log10(nad / c->lateral_min_dsts + 1) / log10(11)) +
+				   20 * fail_share;
+			ports_str(x->top_ports, ports, sizeof(ports));
+			snprintf(f->summary, sizeof(f->summary),
+				 "%s reached %.0f internal hosts on admin ports (%s), %.0f %% of %llu attempts failed",
+				 nfw_addr_str(x->addr, a, sizeof(a)), nad, ports, fail_share * 100,
+				 (unsigned long long)x->attempts);
+			finding_ev(f, "distinct_internal_dsts", nad);
+			finding_ev_str(f, "ports", ports);
+			finding_ev(f, "attempts", (double)x->attempts);
+			finding_ev(f, "failed_share", fail_share);
+		} else if (fail_share >= 0.3 && (nd >= c->scan_min_dsts || np >= c->scan_min_ports ||
+						  (nd >= 20 && np >= 20))) {
+			const char *kind = "block";
+			if (nd >= c->scan_min_dsts && port_share >= 0.5)
+				kind = "horizontal";
+			else if (np >= c->scan_min_ports && dst_share >= 0.5)
+				kind = "vertical";
+			else if (!(nd >= 20 && np >= 20))
+				continue; /* wide but neither one port nor one host nor a block */
+			f = finding_new(d, NFW_FINDING_PORT_SCAN);
+			if (f == NULL)
+				return;
+			if (strcmp(kind, "horizontal") == 0)
+				f->dst_port = (int32_t)tp.key;
+			if (strcmp(kind, "vertical") == 0) {
+				memcpy(f->dst, td.label, 16);
+				f->has_dst = true;
+			}
+			double width = strcmp(kind, "vertical") == 0 ? np : nd;
+			f->score = 40 + 30 * fmin(1.0, log10(width) / 3.0) + 30 * fail_share;
+			if (has_role(d, NFW_ROLE_MONITORING, x->addr))
+				f->score *= 0.5;
+			snprintf(f->summary, sizeof(f->summary),
+				 "%s probed %.0f hosts on %.0f ports (%s scan%s%s), %.0f %% of %llu attempts failed or unanswered",
+				 nfw_addr_str(x->addr, a, sizeof(a)), nd, np, kind,
+				 f->has_dst ? " of " : "", f->has_dst ? nfw_addr_str(f->dst, b, sizeof(b)) : "",
+				 fail_share * 100, (unsigned long long)x->attempts);
+			finding_ev_str(f, "kind", kind);
+			finding_ev(f, "distinct_dsts", nd);
+			finding_ev(f, "distinct_ports", np);
+			finding_ev(f, "attempts", (double)x->attempts);
+			finding_ev(f, "failed_share", fail_share);
+		}
+		if (f != NULL) {
+			memcpy(f->src, x->addr, 16);
+			f->has_src = true;
+			if (f->proto == 0 && x->udp * 2 < x->attempts)
+				f->proto = 6;
+			else if (f->proto == 0)
+				f->proto = 17;
+			f->first_ms = x->first_ms;
+			f->last_ms = x->last_ms;
+			finding_finish(f);
+		}
+	}
+}

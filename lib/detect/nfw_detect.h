@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NFW_DETECT_H
+#define NFW_DETECT_H
+
+/*
+ * nfw_detect: flow sessions in, findings out (shared/spec/FINDINGS.md).
+ *
+ * Input is flows with counts already scaled by their sampling rate, and
+ * stitched where an exporter split them by timeout (lib/flow closed
+ * flows). Detectors in this version:
+ *
+ *   beaconing         per (src, dst, dst port, proto): session start times,
+ *                     a period estimate tolerant of jitter and missed beats
+ *                     (intervals folded onto multiples of the median), the
+ *                     share of intervals on the period, MAD jitter, Bowley
+ *                     skew, size regularity, persistence; at least
+ *                     `beacon_min_events` sessions. Sessions that all reuse
+ *                     one source port are one long-lived connection
+ *                     (keepalives, NTP): not a beacon.
+ *   port_scan         per source, behind a count-min prefilter on failed or
+ *   lateral_movement  unanswered attempts (so spoofed floods cannot exhaust
+ *                     memory): HyperLogLogs of distinct destinations, ports
+ *                     and (destination, port) pairs, the answered share, and
+ *                     the main port and destination. Internal sources fanning
+ *                     out to internal hosts on admin ports are lateral
+ *                     movement; everything else wide enough is a scan
+ *                     (horizontal, vertical or block).
+ *
+ * Roles from the configuration (resolvers, backup servers, NTP servers,
+ * monitoring pollers, CDN and SaaS ranges) lower a finding's score rather
+ * than hide it. Records whose rate is unknown never make an absolute
+ * volume threshold on their own.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nfw_flow.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NFW_FINDING_TYPES(X) \
+	X(PORT_SCAN,        "port_scan") \
+	X(VOLUMETRIC,       "volumetric") \
+	X(EXFILTRATION,     "exfiltration") \
+	X(BEACONING,        "beaconing") \
+	X(LATERAL_MOVEMENT, "lateral_movement") \
+	X(DNS_TUNNELING,    "dns_tunneling")
+
+enum nfw_finding_type {
+#define NFW_X_FT_(n, s) NFW_FINDING_##n,
+	NFW_FINDING_TYPES(NFW_X_FT_)
+#undef NFW_X_FT_
+	NFW_FINDING__MAX
+};
+
+enum nfw_severity { NFW_SEV_LOW, NFW_SEV_MEDIUM, NFW_SEV_HIGH, NFW_SEV_CRITICAL };
+
+const char *nfw_finding_type_str(unsigned t);
+const char *nfw_severity_str(unsigned s);
+
+#define NFW_EVIDENCE_MAX 10
+
+struct nfw_evidence {
+	const char *name;   /**< static string */
+	double num;
+	char str[48];       /**< is_str: a string value instead of num */
+	bool is_str;
+};
+
+struct nfw_finding {
+	char id[160];
+	uint8_t type;
+	uint8_t severity;
+	double score;            /**< 0..100 */
+	uint8_t src[16], dst[16];
+	bool has_src, has_dst;
+	int32_t dst_port;        /**< -1: none */
+	uint8_t proto;           /**< 0: none */
+	uint64_t first_ms, last_ms;
+	char summary[256];
+	struct nfw_evidence ev[NFW_EVIDENCE_MAX];
+	unsigned nev;
+};
+
+#define NFW_ROLES(X) \
+	X(RESOLVER,   "resolvers") \
+	X(BACKUP,     "backup") \
+	X(NTP,        "ntp") \
+	X(MONITORING, "monitoring") \
+	X(CDN_SAAS,   "cdn_saas")
+
+enum nfw_role {
+#define NFW_X_ROLE_(n, s) NFW_ROLE_##n,
+	NFW_ROLES(NFW_X_ROLE_)
+#undef NFW_X_ROLE_
+	NFW_ROLE__MAX
+};
+
+#define NFW_DETECT_MAX_PREFIXES 32
+
+struct nfw_prefix {
+	uint8_t addr[16]; /**< IPv4-mapped for IPv4 */
+	uint8_t len;      /**< in the 128-bit space */
+};
+
+struct nfw_detect_config {
+	struct nfw_prefix home[NFW_DETECT_MAX_PREFIXES];
+	unsigned nhome;
+	struct nfw_prefix role[NFW_ROLE__MAX][NFW_DETECT_MAX_PREFIXES];
+	unsigned nrole[NFW_ROLE__MAX];
+	/* beaconing */
+	unsigned beacon_min_events;      /**< 12 */
+	double beacon_max_jitter;        /**< 0.25: MAD / period */
+	double beacon_min_on_period;     /**< 0.7: share of intervals on a multiple of the period */
+	double beacon_min_period_s;      /**< 5 */
+	unsigned beacon_max_tuples;      /**< 1 M tuples tracked */
+	/* fan-out: scans and lateral movement */
+	double scan_prefilter;           /**< 20 weighted attempts before a source is tracked */
+	unsigned scan_min_dsts;          /**< 50 distinct destinations: horizontal */
+	unsigned scan_min_ports;         /**< 50 distinct ports on one destination: vertical */
+	unsigned lateral_min_dsts;       /**< 20 internal destinations on admin ports */
+	unsigned fanout_max_sources;     /**< 65536 sources tracked */
+};
+
+/** The defaults described above; home 10/8, 172.16/12, 192.168/16, fc00::/7. */
+void nfw_detect_config_default(struct nfw_detect_config *c);
+
+/**
+ * Load a JSON configuration over the defaults:
+ *   { "home": ["10.20.0.0/16", ...],
+ *     "roles": { "resolvers": [...], "backup": [...], "ntp": [...],
+ *                "monitoring": [...], "cdn_saas": [...] },
+ *     "beaconing": { "min_events", "max_jitter", "min_on_period", "min_period_s" },
+ *     "port_scan": { "prefilter", "min_dsts", "min_ports" },
+ *     "lateral_movement": { "min_dsts" } }
+ * 0, or -1 with a message naming the field.
+ */
+int nfw_detect_config_load(struct nfw_detect_config *c, const char *path, char *err, size_t errlen);
+
+/** Parse "10.0.0.0/8" or an address; 0 or -1. */
+int nfw_prefix_parse(const char *s, struct nfw_prefix *p);
+bool nfw_prefix_match(const struct nfw_prefix *p, unsigned n, const uint8_t addr[16]);
+
+struct nfw_detect_stats {
+	uint64_t flows;
+	uint64_t beacon_tuples;
+	uint64_t beacon_tuples_refused;   /**< tuple table full */
+	uint64_t fanout_sources;
+	uint64_t fanout_sources_refused;  /**< source table full */
+};
+
+struct nfw_detect;
+
+/** NULL with errno ENOMEM. The configuration is copied. */
+struct nfw_detect *nfw_detect_create(const struct nfw_detect_config *c);
+void nfw_detect_free(struct nfw_detect *d);
+
+/** One flow (a stitched session). */
+void nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f);
+
+/**
+ * Analyse what was added; the findings, prioritized (severity, then score),
+ * stay valid until the next call or free. Returns their count.
+ */
+unsigned nfw_detect_run(struct nfw_detect *d, const struct nfw_finding **out);
+
+void nfw_detect_stats_get(const struct nfw_detect *d, struct nfw_detect_stats *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NFW_DETECT_H */
