@@ -103,6 +103,10 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->scan_min_ports = 50;
 	c->lateral_min_dsts = 20;
 	c->fanout_max_sources = 65536;
+	c->exfil_min_bytes = 100e6;
+	c->dns_min_flows = 200;
+	c->dns_min_request = 120;
+	c->min_score = 30;
 }
 
 static int
@@ -202,6 +206,15 @@ nfw_detect_config_load(struct nfw_detect_config *c, const char *path, char *err,
 			goto out;
 		c->lateral_min_dsts = (unsigned)v;
 	}
+	json_t *x = json_object_get(r, "exfiltration");
+	if (x != NULL && load_num(x, "min_bytes", 1, 1e15, &c->exfil_min_bytes, "exfiltration", err, errlen))
+		goto out;
+	json_t *n = json_object_get(r, "dns_tunneling");
+	if (n != NULL && (load_num(n, "min_flows", 1, 1e12, &c->dns_min_flows, "dns_tunneling", err, errlen) ||
+			  load_num(n, "min_request", 1, 65535, &c->dns_min_request, "dns_tunneling", err, errlen)))
+		goto out;
+	if (load_num(r, "min_score", 0, 100, &c->min_score, "config", err, errlen))
+		goto out;
 	rc = 0;
 out:
 	json_decref(r);
@@ -217,8 +230,11 @@ nfw_detect_create(const struct nfw_detect_config *c)
 	d->cfg = *c;
 	d->beacon = beacon_create(c);
 	d->fanout = fanout_create(c);
+	d->exfil = exfil_create(c);
+	d->dns = dns_create(c);
 	d->findings = calloc(DETECT_MAX_FINDINGS, sizeof(*d->findings));
-	if (d->beacon == NULL || d->fanout == NULL || d->findings == NULL) {
+	if (d->beacon == NULL || d->fanout == NULL || d->exfil == NULL || d->dns == NULL ||
+	    d->findings == NULL) {
 		nfw_detect_free(d);
 		errno = ENOMEM;
 		return NULL;
@@ -233,6 +249,8 @@ nfw_detect_free(struct nfw_detect *d)
 		return;
 	beacon_free(d->beacon);
 	fanout_free(d->fanout);
+	exfil_free(d->exfil);
+	dns_free(d->dns);
 	free(d->findings);
 	free(d);
 }
@@ -243,6 +261,8 @@ nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
 	d->st.flows++;
 	beacon_add(d, f);
 	fanout_add(d, f);
+	exfil_add(d, f);
+	dns_add(d, f);
 }
 
 struct nfw_finding *
@@ -321,6 +341,8 @@ nfw_detect_run(struct nfw_detect *d, const struct nfw_finding **out)
 	d->nfindings = 0;
 	beacon_run(d);
 	fanout_run(d);
+	exfil_run(d);
+	dns_run(d);
 	qsort(d->findings, d->nfindings, sizeof(*d->findings), by_priority);
 	*out = d->findings;
 	return d->nfindings;

@@ -12,12 +12,16 @@
 
 struct beacon_state;
 struct fanout_state;
+struct exfil_state;
+struct dns_state;
 
 struct nfw_detect {
 	struct nfw_detect_config cfg;
 	struct nfw_detect_stats st;
 	struct beacon_state *beacon;
 	struct fanout_state *fanout;
+	struct exfil_state *exfil;
+	struct dns_state *dns;
 	struct nfw_finding *findings;
 	unsigned nfindings;
 };
@@ -50,5 +54,15 @@ struct fanout_state *fanout_create(const struct nfw_detect_config *c);
 void fanout_free(struct fanout_state *s);
 void fanout_add(struct nfw_detect *d, const struct nfw_flow *f);
 void fanout_run(struct nfw_detect *d);
+
+struct exfil_state *exfil_create(const struct nfw_detect_config *c);
+void exfil_free(struct exfil_state *s);
+void exfil_add(struct nfw_detect *d, const struct nfw_flow *f);
+void exfil_run(struct nfw_detect *d);
+
+struct dns_state *dns_create(const struct nfw_detect_config *c);
+void dns_free(struct dns_state *s);
+void dns_add(struct nfw_detect *d, const struct nfw_flow *f);
+void dns_run(struct nfw_detect *d);
 
 #endif

@@ -26,6 +26,14 @@
  *                     movement; everything else wide enough is a scan
  *                     (horizontal, vertical or block).
  *
+ *   exfiltration      per (internal host, external destination): upload
+ *                     volume in 5-minute buckets (busiest 5 min, hour, total),
+ *                     producer / consumer ratio, first contact, the host's
+ *                     own hourly baseline.
+ *   dns_tunneling     per internal client: DNS flows against the peers'
+ *                     median and large requests; resolvers are recognized by
+ *                     their many internal clients and not judged as clients.
+ *
  * Roles from the configuration (resolvers, backup servers, NTP servers,
  * monitoring pollers, CDN and SaaS ranges) lower a finding's score rather
  * than hide it. Records whose rate is unknown never make an absolute
@@ -124,6 +132,13 @@ struct nfw_detect_config {
 	unsigned scan_min_ports;         /**< 50 distinct ports on one destination: vertical */
 	unsigned lateral_min_dsts;       /**< 20 internal destinations on admin ports */
 	unsigned fanout_max_sources;     /**< 65536 sources tracked */
+	/* exfiltration */
+	double exfil_min_bytes;          /**< 100 MB out to one destination */
+	/* DNS tunnelling */
+	double dns_min_flows;            /**< 200 DNS flows from one client */
+	double dns_min_request;          /**< 120 bytes per packet on average */
+	/* reporting */
+	double min_score;                /**< 30: findings scoring less are not reported */
 };
 
 /** The defaults described above; home 10/8, 172.16/12, 192.168/16, fc00::/7. */
@@ -136,7 +151,10 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  *                "monitoring": [...], "cdn_saas": [...] },
  *     "beaconing": { "min_events", "max_jitter", "min_on_period", "min_period_s" },
  *     "port_scan": { "prefilter", "min_dsts", "min_ports" },
- *     "lateral_movement": { "min_dsts" } }
+ *     "lateral_movement": { "min_dsts" },
+ *     "exfiltration": { "min_bytes" },
+ *     "dns_tunneling": { "min_flows", "min_request" },
+ *     "min_score": 30 }
  * 0, or -1 with a message naming the field.
  */
 int nfw_detect_config_load(struct nfw_detect_config *c, const char *path, char *err, size_t errlen);
@@ -151,6 +169,8 @@ struct nfw_detect_stats {
 	uint64_t beacon_tuples_refused;   /**< tuple table full */
 	uint64_t fanout_sources;
 	uint64_t fanout_sources_refused;  /**< source table full */
+	uint64_t exfil_pairs_refused;
+	uint64_t dns_clients_refused;
 };
 
 struct nfw_detect;

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Detectors on generated scenarios with ground truth (nfwatch-query --report):
-#  - every labelled port_scan, beaconing and lateral_movement of the small
-#    and default scenarios is found, with the entities FINDINGS.md asks for
-#    (horizontal scan: src and dst_port, dst null; vertical: src and dst;
-#    beacon: src, dst, dst_port, proto; lateral: src);
+#  - every labelled port_scan, beaconing, lateral_movement, exfiltration and
+#    dns_tunneling of the small and default scenarios is found, with the
+#    entities FINDINGS.md asks for (horizontal scan: src and dst_port, dst
+#    null; vertical: src and dst; beacon: src, dst, dst_port, proto;
+#    lateral: src; exfiltration: src and dst; DNS tunnel: src and resolver);
+#    the site's configuration names its backup server (a role);
 #  - nothing else is raised: no finding on the benign look-alikes (NTP
 #    polling, SaaS keepalives, the backup, CDN bursts, the SNMP poller, the
 #    resolver) nor on background traffic, over the benign scenario with four
@@ -45,7 +47,7 @@ expect() { # report truth: the labelled attacks found, nothing else
 	python3 - "$1" "$2" <<'PY'
 import json, sys
 rep, truth = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-kinds = ('port_scan', 'beaconing', 'lateral_movement')
+kinds = ('port_scan', 'beaconing', 'lateral_movement', 'exfiltration', 'dns_tunneling')
 want = [l for l in truth['labels'] if l['type'] in kinds]
 found = rep['findings']
 unmatched = list(found)
@@ -55,6 +57,8 @@ for l in want:
             return False
         if l['type'] == 'beaconing':
             return f['dst'] == l['dst'] and f['dst_port'] == l['dst_port'] and f['proto'] == l['proto']
+        if l['type'] in ('exfiltration', 'dns_tunneling'):
+            return f['dst'] == l['dst']
         if l['type'] == 'port_scan':
             kind = l.get('kind')
             if kind == 'horizontal':
@@ -70,9 +74,13 @@ print('%d labelled attacks found, nothing else: %s' % (len(want), [f['id'] for f
 PY
 }
 
+cat >"$work/site.json" <<'CONF'
+{ "home": ["10.20.0.0/16", "2001:db8:20::/48"],
+  "roles": { "backup": ["198.51.100.200/32"] } }
+CONF
 for sc in small default; do
 	"$gen" --scenario $sc --out "$work/$sc.pcap" --truth "$work/$sc.json" 2>/dev/null
-	"$query" -q -r "$work/$sc.pcap" --report "$work/$sc.report.json" 2>/dev/null
+	"$query" -q -r "$work/$sc.pcap" --report "$work/$sc.report.json" --detect-config "$work/site.json" 2>/dev/null
 	check "$sc: report written (exit $?)" $?
 	expect "$work/$sc.report.json" "$work/$sc.json"
 	check "$sc: every labelled attack found, nothing else" $?
@@ -81,12 +89,16 @@ for sc in small default; do
 done
 for seed in 43 5 6 7; do
 	"$gen" --scenario benign --seed $seed --out "$work/benign.pcap" 2>/dev/null
-	"$query" -q -r "$work/benign.pcap" --report "$work/benign.report.json" 2>/dev/null
+	"$query" -q -r "$work/benign.pcap" --report "$work/benign.report.json" --detect-config "$work/site.json" 2>/dev/null
 	n=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["findings"])); [print(f["id"], file=sys.stderr) for f in r["findings"]]' "$work/benign.report.json")
 	check "benign seed $seed: $n findings on the look-alikes" $([ "$n" -eq 0 ]; echo $?)
 done
 validate "$work/benign.report.json"
 check "benign: schema" $?
+# without the role, the nightly backup is reported as exfiltration: the role lowers it, nothing hides it
+"$query" -q -r "$work/benign.pcap" --report "$work/norole.json" 2>/dev/null
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [f["type"] for f in r["findings"]] == ["exfiltration"] and r["findings"][0]["dst"] == "198.51.100.200", r["findings"]' "$work/norole.json"
+check "backup without its role: one exfiltration finding" $?
 # a bad detector configuration is refused with the field named
 echo '{"beaconing": {"max_jitter": 7}}' >"$work/bad.json"
 "$query" -q -r "$work/small.pcap" --report "$work/x.json" --detect-config "$work/bad.json" 2>"$work/err"; rc=$?

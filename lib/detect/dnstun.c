@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DNS tunnelling: per internal client, flows and bytes to port 53, the
+ * mean request size, and the resolver it uses most. A host that answers
+ * DNS for many internal clients (>= 20 distinct), or that receives at
+ * least half as many DNS flows from internal hosts as it sends (it
+ * forwards: a recursive resolver), is a resolver: it is not judged as a
+ * client (its upstream traffic is big by nature), nor are hosts in the
+ * resolvers role. A client is reported when its DNS flows are
+ * far above its peers' (>= dns_min_flows and >= 20 x the median client)
+ * and its requests are large (mean >= dns_min_request bytes per packet).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_priv.h"
+
+struct client {
+	uint8_t addr[16];
+	uint64_t flows, bytes, packets;
+	uint64_t first_ms, last_ms;
+	struct nfw_hll *clients_of;  /* internal hosts querying this one on 53 */
+	uint64_t served;             /* DNS flows it received from internal hosts */
+	uint8_t top_dst[16];
+	uint64_t top_count;
+	uint8_t cand_dst[16];
+	uint64_t cand_count;
+};
+
+struct dns_state {
+	struct client *c;
+	uint32_t *slot;
+	uint32_t mask, n, max;
+};
+
+struct dns_state *
+dns_create(const struct nfw_detect_config *cfg)
+{
+	struct dns_state *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->max = cfg->fanout_max_sources;
+	uint32_t n = 1024;
+	while (n < s->max * 2u)
+		n <<= 1;
+	s->mask = n - 1;
+	s->c = calloc(s->max, sizeof(*s->c));
+	s->slot = calloc(n, sizeof(*s->slot));
+	if (s->c == NULL || s->slot == NULL) {
+		dns_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+dns_free(struct dns_state *s)
+{
+	if (s == NULL)
+		return;
+	for (uint32_t i = 0; s->c != NULL && i < s->n; i++)
+		nfw_hll_free(s->c[i].clients_of);
+	free(s->c);
+	free(s->slot);
+	free(s);
+}
+
+static struct client *
+client_get(struct dns_state *s, const uint8_t a[16])
+{
+	uint32_t i = (uint32_t)nfw_hash64(a, 16, 0xd45) & s->mask;
+	for (;; i = (i + 1) & s->mask) {
+		if (s->slot[i] == 0)
+			break;
+		if (memcmp(s->c[s->slot[i] - 1].addr, a, 16) == 0)
+			return &s->c[s->slot[i] - 1];
+	}
+	if (s->n >= s->max)
+		return NULL;
+	struct client *c = &s->c[s->n];
+	memcpy(c->addr, a, 16);
+	c->clients_of = nfw_hll_create(8);
+	if (c->clients_of == NULL)
+		return NULL;
+	s->slot[i] = ++s->n;
+	return c;
+}
+
+void
+dns_add(struct nfw_detect *d, const struct nfw_flow *f)
+{
+	struct dns_state *s = d->dns;
+	if (f->dst_port != 53 || (f->proto != 17 && f->proto != 6) || !is_home(d, f->src_addr))
+		return;
+	struct client *c = client_get(s, f->src_addr);
+	if (c == NULL) {
+		d->st.dns_clients_refused++;
+		return;
+	}
+	if (c->flows == 0 || f->start_ms < c->first_ms)
+		c->first_ms = f->start_ms;
+	if (f->end_ms > c->last_ms)
+		c->last_ms = f->end_ms;
+	c->flows++;
+	c->bytes += f->bytes;
+	c->packets += f->packets;
+	/* the resolver it uses most: a two-candidate majority count */
+	if (memcmp(c->cand_dst, f->dst_addr, 16) == 0) {
+		c->cand_count++;
+	} else if (c->cand_count == 0) {
+		memcpy(c->cand_dst, f->dst_addr, 16);
+		c->cand_count = 1;
+	} else {
+		c->cand_count--;
+	}
+	if (is_home(d, f->dst_addr)) {
+		struct client *r = client_get(s, f->dst_addr);
+		if (r != NULL) {
+			nfw_hll_add(r->clients_of, nfw_hash64(f->src_addr, 16, 0xd46));
+			r->served++;
+		}
+	}
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void
+dns_run(struct nfw_detect *d)
+{
+	struct dns_state *s = d->dns;
+	const struct nfw_detect_config *cfg = &d->cfg;
+	if (s->n == 0)
+		return;
+	uint64_t *fl = malloc(s->n * sizeof(uint64_t));
+	unsigned nc = 0;
+	if (fl == NULL)
+		return;
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->c[i].flows > 0)
+			fl[nc++] = s->c[i].flows;
+	if (nc == 0) {
+		free(fl);
+		return;
+	}
+	qsort(fl, nc, sizeof(uint64_t), cmp_u64);
+	double median = (double)fl[nc / 2];
+	free(fl);
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct client *c = &s->c[i];
+		if (c->flows == 0)
+			continue;
+		double clients = nfw_hll_count(c->clients_of);
+		/* a resolver: many internal clients, or it forwards most of what it is asked */
+		if (clients >= 20 || c->served * 2 >= c->flows || has_role(d, NFW_ROLE_RESOLVER, c->addr))
+			continue;
+		double req = c->packets ? (double)c->bytes / (double)c->packets : 0;
+		if ((double)c->flows < cfg->dns_min_flows || (double)c->flows < 20 * median ||
+		    req < cfg->dns_min_request)
+			continue;
+		double score = 50 + 25 * fmin(1.0, log10((double)c->flows / (20 * median + 1)) / 2) +
+			       25 * fmin(1.0, (req - cfg->dns_min_request) / cfg->dns_min_request);
+		if (score < cfg->min_score)
+			continue;
+		struct nfw_finding *f = finding_new(d, NFW_FINDING_DNS_TUNNELING);
+		if (f == NULL)
+			return;
+		memcpy(f->src, c->addr, 16);
+		memcpy(f->dst, c->cand_dst, 16);
+		f->has_src = f->has_dst = true;
+		f->dst_port = 53;
+		f->proto = 17;
+		f->first_ms = c->first_ms;
+		f->last_ms = c->last_ms;
+		f->score = score;
+		char a[64], b[64];
+		snprintf(f->summary, sizeof(f->summary),
+			 "%s made %llu DNS flows to %s (peers' median %.0f), %.0f B per packet, %.1f MB out",
+			 nfw_addr_str(c->addr, a, sizeof(a)), (unsigned long long)c->flows,
+			 nfw_addr_str(c->cand_dst, b, sizeof(b)), median, req, (double)c->bytes / 1e6);
+		finding_ev(f, "flows", (double)c->flows);
+		finding_ev(f, "bytes_out", (double)c->bytes);
+		finding_ev(f, "peer_median_flows", median);
+		finding_ev(f, "bytes_per_packet", req);
+		finding_finish(f);
+	}
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Exfiltration: per (internal src, external dst), bytes out and in. Pairs
+ * that have sent more than 1 MB get 5-minute buckets of bytes out over 24 h
+ * (a bounded ring); at run time:
+ *   - bytes out in the busiest 5 minutes, hour and in total;
+ *   - producer / consumer ratio (out - in) / (out + in): +1 is pure upload;
+ *   - first contact: the pair appears after the first hour of the data;
+ *   - the host's own baseline: its median hourly upload to everyone else.
+ * A pair is reported when it sent at least exfil_min_bytes with a ratio of
+ * at least 0.6, and its busiest hour is well above the host's baseline.
+ * Backup servers (role) lower the score. This catches both a 3 GB burst
+ * and 200 MB trickled over five hours.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_priv.h"
+
+#define BUCKET_MS 300000ull
+#define NBUCKETS 288 /* 24 h */
+#define TRACK_BYTES (1u << 20)
+
+struct pair {
+	uint8_t src[16], dst[16];
+	uint64_t out, in, flows;
+	uint64_t first_ms, last_ms;
+	uint64_t *bucket;       /* NBUCKETS of bytes out, from bucket0 */
+	uint64_t bucket0;       /* index (ms / BUCKET_MS) of bucket[0] */
+};
+
+struct host {
+	uint8_t addr[16];
+	uint64_t hourly[24 * 8]; /* bytes out per hour, up to 8 days, ring */
+	uint64_t first_hour;
+};
+
+struct exfil_state {
+	struct pair *p;
+	uint32_t *slot;
+	uint32_t mask, n, max;
+	struct host *h;
+	uint32_t *hslot;
+	uint32_t hmask, nh, hmax;
+	uint64_t data_first_ms;
+};
+
+struct exfil_state *
+exfil_create(const struct nfw_detect_config *c)
+{
+	struct exfil_state *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->max = c->fanout_max_sources * 4;
+	s->hmax = c->fanout_max_sources;
+	uint32_t n = 1024;
+	while (n < s->max * 2u)
+		n <<= 1;
+	s->mask = n - 1;
+	n = 1024;
+	while (n < s->hmax * 2u)
+		n <<= 1;
+	s->hmask = n - 1;
+	s->p = calloc(s->max, sizeof(*s->p));
+	s->slot = calloc((size_t)s->mask + 1, sizeof(*s->slot));
+	s->h = calloc(s->hmax, sizeof(*s->h));
+	s->hslot = calloc((size_t)s->hmask + 1, sizeof(*s->hslot));
+	if (s->p == NULL || s->slot == NULL || s->h == NULL || s->hslot == NULL) {
+		exfil_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+exfil_free(struct exfil_state *s)
+{
+	if (s == NULL)
+		return;
+	for (uint32_t i = 0; s->p != NULL && i < s->n; i++)
+		free(s->p[i].bucket);
+	free(s->p);
+	free(s->slot);
+	free(s->h);
+	free(s->hslot);
+	free(s);
+}
+
+static struct pair *
+pair_get(struct exfil_state *s, const uint8_t src[16], const uint8_t dst[16], bool create)
+{
+	uint8_t k[32];
+	memcpy(k, src, 16);
+	memcpy(k + 16, dst, 16);
+	uint32_t i = (uint32_t)nfw_hash64(k, 32, 0xe5f) & s->mask;
+	for (;; i = (i + 1) & s->mask) {
+		if (s->slot[i] == 0)
+			break;
+		struct pair *p = &s->p[s->slot[i] - 1];
+		if (memcmp(p->src, src, 16) == 0 && memcmp(p->dst, dst, 16) == 0)
+			return p;
+	}
+	if (!create || s->n >= s->max)
+		return NULL;
+	struct pair *p = &s->p[s->n];
+	memcpy(p->src, src, 16);
+	memcpy(p->dst, dst, 16);
+	s->slot[i] = ++s->n;
+	return p;
+}
+
+static struct host *
+host_get(struct exfil_state *s, const uint8_t a[16])
+{
+	uint32_t i = (uint32_t)nfw_hash64(a, 16, 0xe60) & s->hmask;
+	for (;; i = (i + 1) & s->hmask) {
+		if (s->hslot[i] == 0)
+			break;
+		if (memcmp(s->h[s->hslot[i] - 1].addr, a, 16) == 0)
+			return &s->h[s->hslot[i] - 1];
+	}
+	if (s->nh >= s->hmax)
+		return NULL;
+	struct host *h = &s->h[s->nh];
+	memcpy(h->addr, a, 16);
+	s->hslot[i] = ++s->nh;
+	return h;
+}
+
+void
+exfil_add(struct nfw_detect *d, const struct nfw_flow *f)
+{
+	struct exfil_state *s = d->exfil;
+	bool out = is_home(d, f->src_addr) && !is_home(d, f->dst_addr);
+	bool in = !is_home(d, f->src_addr) && is_home(d, f->dst_addr);
+	if (s->data_first_ms == 0 || f->start_ms < s->data_first_ms)
+		s->data_first_ms = f->start_ms;
+	if (in) {
+		struct pair *p = pair_get(s, f->dst_addr, f->src_addr, false);
+		if (p != NULL)
+			p->in += f->bytes;
+		return;
+	}
+	if (!out)
+		return;
+	struct host *h = host_get(s, f->src_addr);
+	if (h != NULL) {
+		uint64_t hr = f->start_ms / 3600000;
+		if (h->first_hour == 0)
+			h->first_hour = hr;
+		h->hourly[hr % (24 * 8)] += f->bytes;
+	}
+	struct pair *p = pair_get(s, f->src_addr, f->dst_addr, true);
+	if (p == NULL) {
+		d->st.exfil_pairs_refused++;
+		return;
+	}
+	if (p->flows == 0)
+		p->first_ms = f->start_ms;
+	p->out += f->bytes;
+	p->flows++;
+	if (f->start_ms < p->first_ms)
+		p->first_ms = f->start_ms;
+	if (f->end_ms > p->last_ms)
+		p->last_ms = f->end_ms;
+	if (p->bucket == NULL && p->out >= TRACK_BYTES) {
+		p->bucket = calloc(NBUCKETS, sizeof(uint64_t));
+		p->bucket0 = p->first_ms / BUCKET_MS;
+	}
+	if (p->bucket != NULL) {
+		/* spread the flow's bytes over its duration, bucket by bucket */
+		uint64_t t0 = f->start_ms, t1 = f->end_ms > f->start_ms ? f->end_ms : f->start_ms + 1;
+		for (uint64_t b = t0 / BUCKET_MS; b <= (t1 - 1) / BUCKET_MS; b++) {
+			uint64_t lo = b * BUCKET_MS > t0 ? b * BUCKET_MS : t0;
+			uint64_t hi = (b + 1) * BUCKET_MS < t1 ? (b + 1) * BUCKET_MS : t1;
+			uint64_t part = (uint64_t)((double)f->bytes * (double)(hi - lo) / (double)(t1 - t0));
+			if (b >= p->bucket0 && b < p->bucket0 + NBUCKETS)
+				p->bucket[b - p->bucket0] += part;
+		}
+	}
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void
+exfil_run(struct nfw_detect *d)
+{
+	struct exfil_state *s = d->exfil;
+	const struct nfw_detect_config *c = &d->cfg;
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct pair *p = &s->p[i];
+		if (p->bucket == NULL || (double)p->out < c->exfil_min_bytes)
+			continue;
+		double pcr = (double)((int64_t)p->out - (int64_t)p->in) / (double)(p->out + p->in);
+		if (pcr < 0.6)
+			continue;
+		uint64_t max5 = 0, max1h = 0;
+		for (unsigned b = 0; b < NBUCKETS; b++) {
+			if (p->bucket[b] > max5)
+				max5 = p->bucket[b];
+			uint64_t h = 0;
+			for (unsigned k = b; k < b + 12 && k < NBUCKETS; k++)
+				h += p->bucket[k];
+			if (h > max1h)
+				max1h = h;
+		}
+		/* the host's baseline: median hourly upload over the hours it was seen */
+		double base = 0;
+		struct host *h = host_get(s, p->src);
+		if (h != NULL) {
+			uint64_t hours[24 * 8];
+			unsigned nhrs = 0;
+			for (unsigned k = 0; k < 24 * 8; k++)
+				if (h->hourly[k] > 0)
+					hours[nhrs++] = h->hourly[k];
+			if (nhrs > 0) {
+				qsort(hours, nhrs, sizeof(uint64_t), cmp_u64);
+				base = (double)hours[nhrs / 2];
+			}
+		}
+		bool first_contact = p->first_ms > s->data_first_ms + 3600000;
+		double gb = (double)p->out / 1e9;
+		double score = 40 + 25 * fmin(1.0, log10(1 + (double)p->out / c->exfil_min_bytes) / 1.3) +
+			       15 * pcr + (first_contact ? 10 : 0) +
+			       10 * fmin(1.0, (double)max1h / (10.0 * (base > 0 ? base : 1)));
+		if (has_role(d, NFW_ROLE_BACKUP, p->dst) || has_role(d, NFW_ROLE_BACKUP, p->src) ||
+		    has_role(d, NFW_ROLE_CDN_SAAS, p->dst))
+			score *= 0.3;
+		if (score < c->min_score)
+			continue;
+		struct nfw_finding *f = finding_new(d, NFW_FINDING_EXFILTRATION);
+		if (f == NULL)
+			return;
+		memcpy(f->src, p->src, 16);
+		memcpy(f->dst, p->dst, 16);
+		f->has_src = f->has_dst = true;
+		f->first_ms = p->first_ms;
+		f->last_ms = p->last_ms;
+		f->score = score;
+		char a[64], b[64];
+		snprintf(f->summary, sizeof(f->summary),
+			 "%s sent %.2f GB to %s in %llu flows over %.1f h (%.0f MB in its busiest hour, %.0f %% upload%s)",
+			 nfw_addr_str(p->src, a, sizeof(a)), gb, nfw_addr_str(p->dst, b, sizeof(b)),
+			 (unsigned long long)p->flows, (double)(p->last_ms - p->first_ms) / 3600000.0,
+			 (double)max1h / 1e6, (pcr + 1) * 50, first_contact ? ", a new destination" : "");
+		finding_ev(f, "bytes_out", (double)p->out);
+		finding_ev(f, "bytes_in", (double)p->in);
+		finding_ev(f, "pcr", pcr);
+		finding_ev(f, "first_contact", first_contact);
+		finding_ev(f, "max_5min_bytes", (double)max5);
+		finding_ev(f, "max_1h_bytes", (double)max1h);
+		finding_ev(f, "host_baseline_hourly_bytes", base);
+		finding_ev(f, "flows", (double)p->flows);
+		finding_finish(f);
+	}
+}
