@@ -106,6 +106,9 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->exfil_min_bytes = 100e6;
 	c->dns_min_flows = 200;
 	c->dns_min_request = 120;
+	c->vol_prefilter = 100000;
+	c->vol_min_pps = 2000;
+	c->vol_min_sources = 100;
 	c->min_score = 30;
 }
 
@@ -213,6 +216,11 @@ nfw_detect_config_load(struct nfw_detect_config *c, const char *path, char *err,
 	if (n != NULL && (load_num(n, "min_flows", 1, 1e12, &c->dns_min_flows, "dns_tunneling", err, errlen) ||
 			  load_num(n, "min_request", 1, 65535, &c->dns_min_request, "dns_tunneling", err, errlen)))
 		goto out;
+	json_t *vo = json_object_get(r, "volumetric");
+	if (vo != NULL && (load_num(vo, "prefilter", 1, 1e15, &c->vol_prefilter, "volumetric", err, errlen) ||
+			   load_num(vo, "min_pps", 1, 1e12, &c->vol_min_pps, "volumetric", err, errlen) ||
+			   load_num(vo, "min_sources", 1, 1e9, &c->vol_min_sources, "volumetric", err, errlen)))
+		goto out;
 	if (load_num(r, "min_score", 0, 100, &c->min_score, "config", err, errlen))
 		goto out;
 	rc = 0;
@@ -232,8 +240,9 @@ nfw_detect_create(const struct nfw_detect_config *c)
 	d->fanout = fanout_create(c);
 	d->exfil = exfil_create(c);
 	d->dns = dns_create(c);
+	d->vol = vol_create(c);
 	d->findings = calloc(DETECT_MAX_FINDINGS, sizeof(*d->findings));
-	if (d->beacon == NULL || d->fanout == NULL || d->exfil == NULL || d->dns == NULL ||
+	if (d->beacon == NULL || d->fanout == NULL || d->exfil == NULL || d->dns == NULL || d->vol == NULL ||
 	    d->findings == NULL) {
 		nfw_detect_free(d);
 		errno = ENOMEM;
@@ -251,6 +260,7 @@ nfw_detect_free(struct nfw_detect *d)
 	fanout_free(d->fanout);
 	exfil_free(d->exfil);
 	dns_free(d->dns);
+	vol_free(d->vol);
 	free(d->findings);
 	free(d);
 }
@@ -263,6 +273,7 @@ nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
 	fanout_add(d, f);
 	exfil_add(d, f);
 	dns_add(d, f);
+	vol_add(d, f);
 }
 
 struct nfw_finding *
@@ -343,6 +354,7 @@ nfw_detect_run(struct nfw_detect *d, const struct nfw_finding **out)
 	fanout_run(d);
 	exfil_run(d);
 	dns_run(d);
+	vol_run(d);
 	qsort(d->findings, d->nfindings, sizeof(*d->findings), by_priority);
 	*out = d->findings;
 	return d->nfindings;

@@ -14,6 +14,7 @@ struct beacon_state;
 struct fanout_state;
 struct exfil_state;
 struct dns_state;
+struct vol_state;
 
 struct nfw_detect {
 	struct nfw_detect_config cfg;
@@ -22,6 +23,7 @@ struct nfw_detect {
 	struct fanout_state *fanout;
 	struct exfil_state *exfil;
 	struct dns_state *dns;
+	struct vol_state *vol;
 	struct nfw_finding *findings;
 	unsigned nfindings;
 };
@@ -64,5 +66,10 @@ struct dns_state *dns_create(const struct nfw_detect_config *c);
 void dns_free(struct dns_state *s);
 void dns_add(struct nfw_detect *d, const struct nfw_flow *f);
 void dns_run(struct nfw_detect *d);
+
+struct vol_state *vol_create(const struct nfw_detect_config *c);
+void vol_free(struct vol_state *s);
+void vol_add(struct nfw_detect *d, const struct nfw_flow *f);
+void vol_run(struct nfw_detect *d);
 
 #endif

@@ -28,6 +28,7 @@ struct pair {
 	uint64_t out, in, flows;
 	uint64_t first_ms, last_ms;
 	uint64_t *bucket;       /* NBUCKETS of bytes out, from bucket0 */
+	uint32_t rate;          /* the highest sampling rate among its flows */
 	uint64_t bucket0;       /* index (ms / BUCKET_MS) of bucket[0] */
 };
 
@@ -161,6 +162,8 @@ exfil_add(struct nfw_detect *d, const struct nfw_flow *f)
 		p->first_ms = f->start_ms;
 	p->out += f->bytes;
 	p->flows++;
+	if (f->sampling > p->rate)
+		p->rate = f->sampling;
 	if (f->start_ms < p->first_ms)
 		p->first_ms = f->start_ms;
 	if (f->end_ms > p->last_ms)
@@ -258,6 +261,8 @@ exfil_run(struct nfw_detect *d)
 		finding_ev(f, "max_1h_bytes", (double)max1h);
 		finding_ev(f, "host_baseline_hourly_bytes", base);
 		finding_ev(f, "flows", (double)p->flows);
+		if (p->rate > 1)
+			finding_ev(f, "sampling", p->rate);
 		finding_finish(f);
 	}
 }

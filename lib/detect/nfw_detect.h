@@ -30,6 +30,11 @@
  *                     volume in 5-minute buckets (busiest 5 min, hour, total),
  *                     producer / consumer ratio, first contact, the host's
  *                     own hourly baseline.
+ *   volumetric        per internal destination (count-min prefilter): 10-s
+ *                     buckets of packets spread over each flow's duration,
+ *                     a median + MAD baseline, distinct sources, and how
+ *                     much it answered: a flood from many sources, not a
+ *                     flash crowd, not one long download.
  *   dns_tunneling     per internal client: DNS flows against the peers'
  *                     median and large requests; resolvers are recognized by
  *                     their many internal clients and not judged as clients.
@@ -137,6 +142,10 @@ struct nfw_detect_config {
 	/* DNS tunnelling */
 	double dns_min_flows;            /**< 200 DNS flows from one client */
 	double dns_min_request;          /**< 120 bytes per packet on average */
+	/* volumetric */
+	double vol_prefilter;            /**< 100 000 packets before a destination is tracked */
+	double vol_min_pps;              /**< 2 000 packets/s at the peak */
+	double vol_min_sources;          /**< 100 distinct sources */
 	/* reporting */
 	double min_score;                /**< 30: findings scoring less are not reported */
 };
@@ -154,6 +163,7 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  *     "lateral_movement": { "min_dsts" },
  *     "exfiltration": { "min_bytes" },
  *     "dns_tunneling": { "min_flows", "min_request" },
+ *     "volumetric": { "prefilter", "min_pps", "min_sources" },
  *     "min_score": 30 }
  * 0, or -1 with a message naming the field.
  */

@@ -6,7 +6,10 @@
 #    dns_tunneling of the small and default scenarios is found, with the
 #    entities FINDINGS.md asks for (horizontal scan: src and dst_port, dst
 #    null; vertical: src and dst; beacon: src, dst, dst_port, proto;
-#    lateral: src; exfiltration: src and dst; DNS tunnel: src and resolver);
+#    lateral: src; exfiltration: src and dst; DNS tunnel: src and resolver;
+#    flood: dst, src null);
+#  - in the 1:100 sampled stream, the floods and the bulk exfiltration are
+#    still found, and their evidence carries the sampling rate;
 #    the site's configuration names its backup server (a role);
 #  - nothing else is raised: no finding on the benign look-alikes (NTP
 #    polling, SaaS keepalives, the backup, CDN bursts, the SNMP poller, the
@@ -47,14 +50,16 @@ expect() { # report truth: the labelled attacks found, nothing else
 	python3 - "$1" "$2" <<'PY'
 import json, sys
 rep, truth = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-kinds = ('port_scan', 'beaconing', 'lateral_movement', 'exfiltration', 'dns_tunneling')
+kinds = ('port_scan', 'beaconing', 'lateral_movement', 'exfiltration', 'dns_tunneling', 'volumetric')
 want = [l for l in truth['labels'] if l['type'] in kinds]
 found = rep['findings']
 unmatched = list(found)
 for l in want:
     def ok(f):
-        if f['type'] != l['type'] or f['src'] != l['src']:
+        if f['type'] != l['type'] or (l['type'] != 'volumetric' and f['src'] != l['src']):
             return False
+        if l['type'] == 'volumetric':
+            return f['dst'] == l['dst']
         if l['type'] == 'beaconing':
             return f['dst'] == l['dst'] and f['dst_port'] == l['dst_port'] and f['proto'] == l['proto']
         if l['type'] in ('exfiltration', 'dns_tunneling'):
@@ -87,6 +92,21 @@ for sc in small default; do
 	validate "$work/$sc.report.json"
 	check "$sc: schema and order" $?
 done
+"$gen" --scenario sampled --out "$work/sampled.pcap" --truth "$work/sampled.json" 2>/dev/null
+"$query" -q -r "$work/sampled.pcap" --report "$work/sampled.report.json" --detect-config "$work/site.json" 2>/dev/null
+python3 - "$work/sampled.report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+got = {(f['type'], f['src'], f['dst']): f for f in r['findings']}
+for k in [('volumetric', None, '10.20.80.10'), ('volumetric', None, '10.20.80.11'),
+          ('exfiltration', '10.20.12.34', '203.0.113.200')]:
+    assert k in got, 'not found at 1:100: %s' % (k,)
+    assert got[k]['evidence'].get('sampling') == 100, got[k]['evidence']
+print('1:100: floods and bulk exfiltration found, sampling 100 in the evidence')
+PY
+check "sampled 1:100: floods and bulk exfiltration" $?
+validate "$work/sampled.report.json"
+check "sampled: schema" $?
 for seed in 43 5 6 7; do
 	"$gen" --scenario benign --seed $seed --out "$work/benign.pcap" 2>/dev/null
 	"$query" -q -r "$work/benign.pcap" --report "$work/benign.report.json" --detect-config "$work/site.json" 2>/dev/null

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Volumetric attacks on internal destinations. Every flow's packets weigh
+ * on its destination in a count-min; destinations past vol_prefilter
+ * packets get state: 10-second buckets of packets, bytes and flows (24 h,
+ * each flow spread evenly over its duration, so one long flow is not a
+ * spike), a HyperLogLog of sources, and what the destination sent back.
+ * At run time the peak bucket is compared with the destination's own
+ * baseline (median + 6 x MAD of its buckets), and reported when
+ *   peak pps >= vol_min_pps, far above the baseline,
+ *   sources >= vol_min_sources (a flood comes from many sources; one CDN
+ *   server filling a download is not one), and
+ *   the destination answered little (a flash crowd of real clients gets
+ *   answers; spoofed floods do not).
+ * Flows whose sampling rate is unknown count, but cannot make the absolute
+ * threshold alone.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_priv.h"
+
+#define VB_MS 10000ull
+#define VB_N 8640 /* 24 h */
+
+struct vdst {
+	uint8_t addr[16];
+	uint64_t b0;                 /* bucket index of pk[0] */
+	float *pk, *by;              /* per bucket */
+	uint32_t *fl;
+	struct nfw_hll *srcs;
+	uint64_t packets, known_packets, answered_packets;
+	uint64_t first_ms, last_ms;
+	uint32_t rate; /* the highest sampling rate among its flows */
+};
+
+struct vol_state {
+	struct nfw_cms *pre;
+	uint64_t data_first_ms, data_last_ms; /* the whole window: baselines span it */
+	struct vdst *d;
+	uint32_t *slot;
+	uint32_t mask, n, max;
+};
+
+struct vol_state *
+vol_create(const struct nfw_detect_config *c)
+{
+	struct vol_state *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->max = 4096;
+	s->mask = 8191;
+	s->pre = nfw_cms_create(1u << 16, 4, 1, 0x701);
+	s->d = calloc(s->max, sizeof(*s->d));
+	s->slot = calloc(s->mask + 1, sizeof(*s->slot));
+	(void)c;
+	if (s->pre == NULL || s->d == NULL || s->slot == NULL) {
+		vol_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+vol_free(struct vol_state *s)
+{
+	if (s == NULL)
+		return;
+	for (uint32_t i = 0; s->d != NULL && i < s->n; i++) {
+		free(s->d[i].pk);
+		free(s->d[i].by);
+		free(s->d[i].fl);
+		nfw_hll_free(s->d[i].srcs);
+	}
+	free(s->d);
+	free(s->slot);
+	nfw_cms_free(s->pre);
+	free(s);
+}
+
+static struct vdst *
+find(struct vol_state *s, const uint8_t a[16], uint32_t **slotp)
+{
+	uint32_t i = (uint32_t)nfw_hash64(a, 16, 0x702) & s->mask;
+	for (;; i = (i + 1) & s->mask) {
+		if (s->slot[i] == 0) {
+			*slotp = &s->slot[i];
+			return NULL;
+		}
+		if (memcmp(s->d[s->slot[i] - 1].addr, a, 16) == 0)
+			return &s->d[s->slot[i] - 1];
+	}
+}
+
+void
+vol_add(struct nfw_detect *d, const struct nfw_flow *f)
+{
+	struct vol_state *s = d->vol;
+	uint32_t *slot = NULL;
+	if (s->data_first_ms == 0 || f->start_ms < s->data_first_ms)
+		s->data_first_ms = f->start_ms;
+	if (f->end_ms > s->data_last_ms)
+		s->data_last_ms = f->end_ms;
+	/* what a tracked destination sends back */
+	struct vdst *back = find(s, f->src_addr, &slot);
+	if (back != NULL)
+		back->answered_packets += f->packets;
+	if (!is_home(d, f->dst_addr))
+		return;
+	uint64_t key = nfw_hash64(f->dst_addr, 16, 0x703);
+	nfw_cms_add(s->pre, key, f->packets);
+	struct vdst *v = find(s, f->dst_addr, &slot);
+	if (v == NULL) {
+		if ((double)nfw_cms_estimate(s->pre, key) < d->cfg.vol_prefilter || s->n >= s->max)
+			return;
+		v = &s->d[s->n];
+		memcpy(v->addr, f->dst_addr, 16);
+		v->pk = calloc(VB_N, sizeof(float));
+		v->by = calloc(VB_N, sizeof(float));
+		v->fl = calloc(VB_N, sizeof(uint32_t));
+		v->srcs = nfw_hll_create(12);
+		if (v->pk == NULL || v->by == NULL || v->fl == NULL || v->srcs == NULL)
+			return;
+		v->b0 = s->data_first_ms / VB_MS; /* buckets from the start of the data */
+		v->first_ms = f->start_ms;
+		*slot = ++s->n;
+	}
+	v->packets += f->packets;
+	if (f->sampling > v->rate)
+		v->rate = f->sampling;
+	if (!(f->flags & NFW_FLOW_F_RATE_UNKNOWN) || f->sampling <= 1)
+		v->known_packets += f->packets;
+	if (f->start_ms < v->first_ms)
+		v->first_ms = f->start_ms;
+	if (f->end_ms > v->last_ms)
+		v->last_ms = f->end_ms;
+	nfw_hll_add(v->srcs, nfw_hash64(f->src_addr, 16, 0x704));
+	uint64_t t0 = f->start_ms, t1 = f->end_ms > f->start_ms ? f->end_ms : f->start_ms + 1;
+	uint64_t b1 = (t1 - 1) / VB_MS;
+	for (uint64_t b = t0 / VB_MS; b <= b1; b++) {
+		if (b < v->b0 || b >= v->b0 + VB_N)
+			continue;
+		uint64_t lo = b * VB_MS > t0 ? b * VB_MS : t0;
+		uint64_t hi = (b + 1) * VB_MS < t1 ? (b + 1) * VB_MS : t1;
+		double share = (double)(hi - lo) / (double)(t1 - t0);
+		v->pk[b - v->b0] += (float)((double)f->packets * share);
+		v->by[b - v->b0] += (float)((double)f->bytes * share);
+		if (b == t0 / VB_MS)
+			v->fl[b - v->b0]++;
+	}
+}
+
+static int
+cmp_f(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+void
+vol_run(struct nfw_detect *d)
+{
+	struct vol_state *s = d->vol;
+	const struct nfw_detect_config *c = &d->cfg;
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct vdst *v = &s->d[i];
+		if (v->pk == NULL)
+			continue;
+		unsigned last = (unsigned)((s->data_last_ms / VB_MS) - v->b0);
+		unsigned nb = last + 1 < VB_N ? last + 1 : VB_N;
+		unsigned peak = 0;
+		for (unsigned b = 0; b < nb; b++)
+			if (v->pk[b] > v->pk[peak])
+				peak = b;
+		/* the baseline: every bucket of the window, median and MAD */
+		float *tmp = malloc(nb * sizeof(float));
+		if (tmp == NULL)
+			return;
+		memcpy(tmp, v->pk, nb * sizeof(float));
+		qsort(tmp, nb, sizeof(float), cmp_f);
+		double med = tmp[nb / 2];
+		for (unsigned b = 0; b < nb; b++)
+			tmp[b] = fabsf(v->pk[b] - (float)med);
+		qsort(tmp, nb, sizeof(float), cmp_f);
+		double mad = tmp[nb / 2];
+		free(tmp);
+		double pps = v->pk[peak] / (VB_MS / 1000.0), bps = v->by[peak] * 8 / (VB_MS / 1000.0);
+		double base_pps = (med + 6 * mad) / (VB_MS / 1000.0);
+		double srcs = nfw_hll_count(v->srcs);
+		double answered = v->packets ? (double)v->answered_packets / (double)v->packets : 0;
+		double known = v->packets ? (double)v->known_packets / (double)v->packets : 0;
+		if (pps < c->vol_min_pps || pps < 4 * base_pps || srcs < c->vol_min_sources || answered > 0.5 ||
+		    pps * known < c->vol_min_pps)
+			continue;
+		/* the attack's span: buckets above half the peak */
+		unsigned a = peak, z = peak;
+		while (a > 0 && v->pk[a - 1] >= v->pk[peak] / 2)
+			a--;
+		while (z + 1 < nb && v->pk[z + 1] >= v->pk[peak] / 2)
+			z++;
+		double score = 50 + 25 * fmin(1.0, log10(pps / c->vol_min_pps + 1) / 2) +
+			       15 * fmin(1.0, log10(srcs / c->vol_min_sources + 1)) + 10 * (1 - answered);
+		if (score < c->min_score)
+			continue;
+		struct nfw_finding *f = finding_new(d, NFW_FINDING_VOLUMETRIC);
+		if (f == NULL)
+			return;
+		memcpy(f->dst, v->addr, 16);
+		f->has_dst = true;
+		f->first_ms = (v->b0 + a) * VB_MS;
+		f->last_ms = (v->b0 + z + 1) * VB_MS;
+		f->score = score;
+		char b[64];
+		snprintf(f->summary, sizeof(f->summary),
+			 "%s received %.0f packets/s (%.1f Mbit/s) from ~%.0f sources for %.0f s; its baseline is %.0f packets/s",
+			 nfw_addr_str(v->addr, b, sizeof(b)), pps, bps / 1e6, srcs,
+			 (double)(z - a + 1) * VB_MS / 1000.0, base_pps);
+		finding_ev(f, "pps", pps);
+		finding_ev(f, "bps", bps);
+		finding_ev(f, "baseline_bps", base_pps * (bps / (pps > 0 ? pps : 1)));
+		finding_ev(f, "baseline_pps", base_pps);
+		finding_ev(f, "distinct_srcs", srcs);
+		finding_ev(f, "answered_share", answered);
+		if (v->rate > 1)
+			finding_ev(f, "sampling", v->rate);
+		finding_finish(f);
+	}
+}
