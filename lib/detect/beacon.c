@@ -89,10 +89,11 @@ beacon_free(struct beacon_state *b)
 }
 
 void
-beacon_add(struct nfw_detect *d, const struct nfw_flow *f)
+beacon_add(struct nfw_detect *d, const struct fctx *x)
 {
+	const struct nfw_flow *f = x->f;
 	struct beacon_state *b = d->beacon;
-	if (!is_home(d, f->src_addr) || is_home(d, f->dst_addr))
+	if (!x->src_home || x->dst_home)
 		return; /* beacons leave the site */
 	struct bkey k;
 	memset(&k, 0, sizeof(k));
@@ -100,7 +101,8 @@ beacon_add(struct nfw_detect *d, const struct nfw_flow *f)
 	memcpy(k.dst, f->dst_addr, 16);
 	k.dport = f->dst_port;
 	k.proto = f->proto;
-	uint32_t i = (uint32_t)nfw_hash64(&k, sizeof(k), 0xbeac0) & b->mask;
+	uint64_t h = (x->hs * 0x9e3779b97f4a7c15ULL) ^ x->hd ^ ((uint64_t)k.dport << 8 | k.proto) * 0xc2b2ae3d27d4eb4fULL;
+	uint32_t i = (uint32_t)(h ^ h >> 29) & b->mask;
 	struct tuple *t = NULL;
 	for (;; i = (i + 1) & b->mask) {
 		if (b->slot[i] == 0)

@@ -268,12 +268,19 @@ nfw_detect_free(struct nfw_detect *d)
 void
 nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
 {
+	struct fctx x = {
+		.f = f,
+		.hs = nfw_hash64(f->src_addr, 16, 0),
+		.hd = nfw_hash64(f->dst_addr, 16, 0),
+		.src_home = is_home(d, f->src_addr),
+		.dst_home = is_home(d, f->dst_addr),
+	};
 	d->st.flows++;
-	beacon_add(d, f);
-	fanout_add(d, f);
-	exfil_add(d, f);
-	dns_add(d, f);
-	vol_add(d, f);
+	beacon_add(d, &x);
+	fanout_add(d, &x);
+	exfil_add(d, &x);
+	dns_add(d, &x);
+	vol_add(d, &x);
 }
 
 struct nfw_finding *

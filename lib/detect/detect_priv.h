@@ -47,29 +47,36 @@ void finding_ev_str(struct nfw_finding *f, const char *name, const char *s);
 /* id type-src-dst-port-proto and the severity from the score */
 void finding_finish(struct nfw_finding *f);
 
+/* What every detector needs of a flow, computed once. */
+struct fctx {
+	const struct nfw_flow *f;
+	uint64_t hs, hd;        /* nfw_hash64 of the source and destination address */
+	bool src_home, dst_home;
+};
+
 struct beacon_state *beacon_create(const struct nfw_detect_config *c);
 void beacon_free(struct beacon_state *b);
-void beacon_add(struct nfw_detect *d, const struct nfw_flow *f);
+void beacon_add(struct nfw_detect *d, const struct fctx *x);
 void beacon_run(struct nfw_detect *d);
 
 struct fanout_state *fanout_create(const struct nfw_detect_config *c);
 void fanout_free(struct fanout_state *s);
-void fanout_add(struct nfw_detect *d, const struct nfw_flow *f);
+void fanout_add(struct nfw_detect *d, const struct fctx *x);
 void fanout_run(struct nfw_detect *d);
 
 struct exfil_state *exfil_create(const struct nfw_detect_config *c);
 void exfil_free(struct exfil_state *s);
-void exfil_add(struct nfw_detect *d, const struct nfw_flow *f);
+void exfil_add(struct nfw_detect *d, const struct fctx *x);
 void exfil_run(struct nfw_detect *d);
 
 struct dns_state *dns_create(const struct nfw_detect_config *c);
 void dns_free(struct dns_state *s);
-void dns_add(struct nfw_detect *d, const struct nfw_flow *f);
+void dns_add(struct nfw_detect *d, const struct fctx *x);
 void dns_run(struct nfw_detect *d);
 
 struct vol_state *vol_create(const struct nfw_detect_config *c);
 void vol_free(struct vol_state *s);
-void vol_add(struct nfw_detect *d, const struct nfw_flow *f);
+void vol_add(struct nfw_detect *d, const struct fctx *x);
 void vol_run(struct nfw_detect *d);
 
 #endif

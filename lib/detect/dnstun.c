@@ -68,9 +68,9 @@ dns_free(struct dns_state *s)
 }
 
 static struct client *
-client_get(struct dns_state *s, const uint8_t a[16])
+client_get(struct dns_state *s, const uint8_t a[16], uint64_t h)
 {
-	uint32_t i = (uint32_t)nfw_hash64(a, 16, 0xd45) & s->mask;
+	uint32_t i = (uint32_t)h & s->mask;
 	for (;; i = (i + 1) & s->mask) {
 		if (s->slot[i] == 0)
 			break;
@@ -89,12 +89,13 @@ client_get(struct dns_state *s, const uint8_t a[16])
 }
 
 void
-dns_add(struct nfw_detect *d, const struct nfw_flow *f)
+dns_add(struct nfw_detect *d, const struct fctx *x)
 {
+	const struct nfw_flow *f = x->f;
 	struct dns_state *s = d->dns;
-	if (f->dst_port != 53 || (f->proto != 17 && f->proto != 6) || !is_home(d, f->src_addr))
+	if (f->dst_port != 53 || (f->proto != 17 && f->proto != 6) || !x->src_home)
 		return;
-	struct client *c = client_get(s, f->src_addr);
+	struct client *c = client_get(s, f->src_addr, x->hs);
 	if (c == NULL) {
 		d->st.dns_clients_refused++;
 		return;
@@ -115,10 +116,10 @@ dns_add(struct nfw_detect *d, const struct nfw_flow *f)
 	} else {
 		c->cand_count--;
 	}
-	if (is_home(d, f->dst_addr)) {
-		struct client *r = client_get(s, f->dst_addr);
+	if (x->dst_home) {
+		struct client *r = client_get(s, f->dst_addr, x->hd);
 		if (r != NULL) {
-			nfw_hll_add(r->clients_of, nfw_hash64(f->src_addr, 16, 0xd46));
+			nfw_hll_add(r->clients_of, x->hs);
 			r->served++;
 		}
 	}

@@ -90,12 +90,11 @@ exfil_free(struct exfil_state *s)
 }
 
 static struct pair *
-pair_get(struct exfil_state *s, const uint8_t src[16], const uint8_t dst[16], bool create)
+pair_get(struct exfil_state *s, const uint8_t src[16], const uint8_t dst[16], uint64_t hsrc,
+	 uint64_t hdst, bool create)
 {
-	uint8_t k[32];
-	memcpy(k, src, 16);
-	memcpy(k + 16, dst, 16);
-	uint32_t i = (uint32_t)nfw_hash64(k, 32, 0xe5f) & s->mask;
+	uint64_t h = hsrc * 0x9e3779b97f4a7c15ULL ^ hdst;
+	uint32_t i = (uint32_t)(h ^ h >> 31) & s->mask;
 	for (;; i = (i + 1) & s->mask) {
 		if (s->slot[i] == 0)
 			break;
@@ -113,9 +112,9 @@ pair_get(struct exfil_state *s, const uint8_t src[16], const uint8_t dst[16], bo
 }
 
 static struct host *
-host_get(struct exfil_state *s, const uint8_t a[16])
+host_get(struct exfil_state *s, const uint8_t a[16], uint64_t h)
 {
-	uint32_t i = (uint32_t)nfw_hash64(a, 16, 0xe60) & s->hmask;
+	uint32_t i = (uint32_t)h & s->hmask;
 	for (;; i = (i + 1) & s->hmask) {
 		if (s->hslot[i] == 0)
 			break;
@@ -124,36 +123,37 @@ host_get(struct exfil_state *s, const uint8_t a[16])
 	}
 	if (s->nh >= s->hmax)
 		return NULL;
-	struct host *h = &s->h[s->nh];
-	memcpy(h->addr, a, 16);
+	struct host *nh = &s->h[s->nh];
+	memcpy(nh->addr, a, 16);
 	s->hslot[i] = ++s->nh;
-	return h;
+	return nh;
 }
 
 void
-exfil_add(struct nfw_detect *d, const struct nfw_flow *f)
+exfil_add(struct nfw_detect *d, const struct fctx *x)
 {
+	const struct nfw_flow *f = x->f;
 	struct exfil_state *s = d->exfil;
-	bool out = is_home(d, f->src_addr) && !is_home(d, f->dst_addr);
-	bool in = !is_home(d, f->src_addr) && is_home(d, f->dst_addr);
+	bool out = x->src_home && !x->dst_home;
+	bool in = !x->src_home && x->dst_home;
 	if (s->data_first_ms == 0 || f->start_ms < s->data_first_ms)
 		s->data_first_ms = f->start_ms;
 	if (in) {
-		struct pair *p = pair_get(s, f->dst_addr, f->src_addr, false);
+		struct pair *p = pair_get(s, f->dst_addr, f->src_addr, x->hd, x->hs, false);
 		if (p != NULL)
 			p->in += f->bytes;
 		return;
 	}
 	if (!out)
 		return;
-	struct host *h = host_get(s, f->src_addr);
+	struct host *h = host_get(s, f->src_addr, x->hs);
 	if (h != NULL) {
 		uint64_t hr = f->start_ms / 3600000;
 		if (h->first_hour == 0)
 			h->first_hour = hr;
 		h->hourly[hr % (24 * 8)] += f->bytes;
 	}
-	struct pair *p = pair_get(s, f->src_addr, f->dst_addr, true);
+	struct pair *p = pair_get(s, f->src_addr, f->dst_addr, x->hs, x->hd, true);
 	if (p == NULL) {
 		d->st.exfil_pairs_refused++;
 		return;
@@ -216,7 +216,7 @@ exfil_run(struct nfw_detect *d)
 		}
 		/* the host's baseline: median hourly upload over the hours it was seen */
 		double base = 0;
-		struct host *h = host_get(s, p->src);
+		struct host *h = host_get(s, p->src, nfw_hash64(p->src, 16, 0));
 		if (h != NULL) {
 			uint64_t hours[24 * 8];
 			unsigned nhrs = 0;

@@ -100,9 +100,9 @@ fanout_free(struct fanout_state *s)
 }
 
 static uint32_t *
-find_slot(struct fanout_state *s, const uint8_t addr[16])
+find_slot(struct fanout_state *s, const uint8_t addr[16], uint64_t h)
 {
-	uint32_t i = (uint32_t)nfw_hash64(addr, 16, 0xfa0) & s->mask;
+	uint32_t i = (uint32_t)h & s->mask;
 	for (;; i = (i + 1) & s->mask) {
 		if (s->slot[i] == 0 || memcmp(s->s[s->slot[i] - 1].addr, addr, 16) == 0)
 			return &s->slot[i];
@@ -110,29 +110,30 @@ find_slot(struct fanout_state *s, const uint8_t addr[16])
 }
 
 void
-fanout_add(struct nfw_detect *d, const struct nfw_flow *f)
+fanout_add(struct nfw_detect *d, const struct fctx *fx)
 {
+	const struct nfw_flow *f = fx->f;
 	struct fanout_state *s = d->fanout;
 	bool tcp = f->proto == 6;
 	bool failed = tcp && (f->tcp_flags & 0x10) == 0 && (f->tcp_flags & 0x02) != 0;
 	bool probe = !tcp && f->packets <= 2 * (uint64_t)(f->sampling ? f->sampling : 1);
 
 	/* a reply to a tracked source: the flow back from the port it probed */
-	uint32_t *rs = find_slot(s, f->dst_addr);
-	if (*rs != 0) {
+	uint32_t *rs = s->n > 0 ? find_slot(s, f->dst_addr, fx->hd) : NULL;
+	if (rs != NULL && *rs != 0) {
 		struct src *x = &s->s[*rs - 1];
 		if (x->udp > 0 || x->attempts > 0)
 			x->replies++;
 	}
 
-	uint64_t key = nfw_hash64(f->src_addr, 16, 0xfa1);
+	uint64_t key = fx->hs;
 	nfw_cms_add(s->pre, key, failed ? 10 : probe ? 5 : 1);
-	uint32_t *slot = find_slot(s, f->src_addr);
+	uint32_t *slot = find_slot(s, f->src_addr, fx->hs);
 	if (*slot == 0) {
 		/* internal hosts on internal admin ports skip the prefilter: they cannot be
 		 * spoofed from outside, there are only as many as the site has, and a
 		 * lateral sweep is short */
-		bool inside = admin_port(f->dst_port) && is_home(d, f->src_addr) && is_home(d, f->dst_addr);
+		bool inside = admin_port(f->dst_port) && fx->src_home && fx->dst_home;
 		if (!inside && nfw_cms_estimate(s->pre, key) < (uint64_t)(d->cfg.scan_prefilter * 10))
 			return;
 		if (s->n >= s->max) {
@@ -159,21 +160,18 @@ fanout_add(struct nfw_detect *d, const struct nfw_flow *f)
 		d->st.fanout_sources++;
 	}
 	struct src *x = &s->s[*slot - 1];
-	uint8_t pair[18];
-	memcpy(pair, f->dst_addr, 16);
-	memcpy(pair + 16, &f->dst_port, 2);
-	nfw_hll_add(x->dsts, nfw_hash64(f->dst_addr, 16, 1));
-	nfw_hll_add(x->ports, nfw_hash64(&f->dst_port, 2, 2));
-	nfw_hll_add(x->pairs, nfw_hash64(pair, sizeof(pair), 3));
+	nfw_hll_add(x->dsts, fx->hd);
+	nfw_hll_add(x->ports, (f->dst_port + 1) * 0x9e3779b97f4a7c15ULL ^ ((f->dst_port + 1) * 0xbf58476d1ce4e5b9ULL) >> 31);
+	nfw_hll_add(x->pairs, fx->hd ^ (f->dst_port + 1) * 0xc2b2ae3d27d4eb4fULL);
 	uint8_t plabel[16] = { 0 };
 	memcpy(plabel, &f->dst_port, 2);
 	nfw_topk_add(x->top_ports, f->dst_port, plabel, 1);
-	nfw_topk_add(x->top_dsts, nfw_hash64(f->dst_addr, 16, 4), f->dst_addr, 1);
+	nfw_topk_add(x->top_dsts, fx->hd, f->dst_addr, 1);
 	x->attempts++;
 	x->failed += failed;
 	x->udp += !tcp;
-	if (admin_port(f->dst_port) && is_home(d, f->dst_addr)) {
-		nfw_hll_add(x->admin_dsts, nfw_hash64(f->dst_addr, 16, 1));
+	if (admin_port(f->dst_port) && fx->dst_home) {
+		nfw_hll_add(x->admin_dsts, fx->hd);
 		x->admin++;
 	}
 	if (f->start_ms < x->first_ms)

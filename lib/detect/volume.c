@@ -81,9 +81,9 @@ vol_free(struct vol_state *s)
 }
 
 static struct vdst *
-find(struct vol_state *s, const uint8_t a[16], uint32_t **slotp)
+find(struct vol_state *s, const uint8_t a[16], uint64_t h, uint32_t **slotp)
 {
-	uint32_t i = (uint32_t)nfw_hash64(a, 16, 0x702) & s->mask;
+	uint32_t i = (uint32_t)h & s->mask;
 	for (;; i = (i + 1) & s->mask) {
 		if (s->slot[i] == 0) {
 			*slotp = &s->slot[i];
@@ -95,8 +95,9 @@ find(struct vol_state *s, const uint8_t a[16], uint32_t **slotp)
 }
 
 void
-vol_add(struct nfw_detect *d, const struct nfw_flow *f)
+vol_add(struct nfw_detect *d, const struct fctx *x)
 {
+	const struct nfw_flow *f = x->f;
 	struct vol_state *s = d->vol;
 	uint32_t *slot = NULL;
 	if (s->data_first_ms == 0 || f->start_ms < s->data_first_ms)
@@ -104,14 +105,14 @@ vol_add(struct nfw_detect *d, const struct nfw_flow *f)
 	if (f->end_ms > s->data_last_ms)
 		s->data_last_ms = f->end_ms;
 	/* what a tracked destination sends back */
-	struct vdst *back = find(s, f->src_addr, &slot);
+	struct vdst *back = s->n > 0 ? find(s, f->src_addr, x->hs, &slot) : NULL;
 	if (back != NULL)
 		back->answered_packets += f->packets;
-	if (!is_home(d, f->dst_addr))
+	if (!x->dst_home)
 		return;
-	uint64_t key = nfw_hash64(f->dst_addr, 16, 0x703);
+	uint64_t key = x->hd;
 	nfw_cms_add(s->pre, key, f->packets);
-	struct vdst *v = find(s, f->dst_addr, &slot);
+	struct vdst *v = find(s, f->dst_addr, x->hd, &slot);
 	if (v == NULL) {
 		if ((double)nfw_cms_estimate(s->pre, key) < d->cfg.vol_prefilter || s->n >= s->max)
 			return;
@@ -136,7 +137,7 @@ vol_add(struct nfw_detect *d, const struct nfw_flow *f)
 		v->first_ms = f->start_ms;
 	if (f->end_ms > v->last_ms)
 		v->last_ms = f->end_ms;
-	nfw_hll_add(v->srcs, nfw_hash64(f->src_addr, 16, 0x704));
+	nfw_hll_add(v->srcs, x->hs);
 	uint64_t t0 = f->start_ms, t1 = f->end_ms > f->start_ms ? f->end_ms : f->start_ms + 1;
 	uint64_t b1 = (t1 - 1) / VB_MS;
 	for (uint64_t b = t0 / VB_MS; b <= b1; b++) {
