@@ -7,6 +7,7 @@
  *   nfwatch-query -r FILE [-r FILE ...] [-o line|csv|json|ndjson] [--stats[=json]]
  *                 [-q] [--exporter ADDR[:PORT]]
  *   nfwatch-query --listen ADDR:PORT [--idle-exit S] [--max-seconds S] ...
+ *   nfwatch-query --flow-file FLOWS.json [--report | --output REPORT.json] ...
  *
  * --listen is a small live collector on a UDP socket (recvmmsg batches),
  * for loopback tests and the side-by-side benchmark with nfcapd and
@@ -40,6 +41,7 @@
 #include "nfw_store.h"
 #include "nfw_detect.h"
 #include "nfw_flowtab.h"
+#include "flowfile.h"
 
 #define MAX_FILES 256
 
@@ -47,7 +49,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: nfwatch-query (-r FILE [-r FILE ...] | --listen ADDR:PORT) [options]\n"
+		"usage: nfwatch-query (-r FILE [-r FILE ...] | --listen ADDR:PORT | --flow-file FILE) [options]\n"
 		"  -r, --read FILE        pcap / pcapng capture, or raw export payloads\n"
 		"                         (.hex lines, back-to-back v5 / v9 / IPFIX / sFlow)\n"
 		"  -o, --output FMT       records as line (default), csv, json or ndjson\n"
@@ -55,7 +57,10 @@ usage(FILE *fp)
 		"      --stats[=json]     per-exporter statistics after the records\n"
 		"      --exporter A[:P]   exporter address for raw payload files (default 0.0.0.0:0)\n"
 		"      --listen A:P       collect live from a UDP socket instead of -r files\n"
-		"      --report FILE      run the detectors, write the findings report (JSON)\n"
+		"      --flow-file FILE   flow records as JSON (array or lines: nfwatch's own, src_ip/...,\n"
+		"                         IPV4_SRC_ADDR/...) instead of -r files\n"
+		"      --report FILE      run the detectors, write the findings report (JSON);\n"
+		"      --output FILE.json the same (a value that is not a format name)\n"
 		"      --detect-config F  detector configuration (home networks, roles, thresholds)\n"
 		"      --idle-exit S      with --listen: stop S seconds after the last datagram\n"
 		"      --max-seconds S    with --listen: stop after S seconds\n"
@@ -243,6 +248,21 @@ on_closed(const struct nfw_flow_closed *c, void *arg)
 	detect_session(&c->f, arg);
 }
 
+struct flow_sink {
+	struct nfw_flow_writer *w;
+	struct detect_pipe *dp;
+};
+
+static void
+on_file_flow(const struct nfw_flow *f, void *arg)
+{
+	struct flow_sink *k = arg;
+	if (k->w != NULL)
+		nfw_flow_writer_put(k->w, f);
+	if (k->dp != NULL)
+		nfw_flowtab_add(k->dp->ft, f);
+}
+
 struct seg_read {
 	struct nfw_flow_writer *w;
 	struct detect_pipe *dp;
@@ -295,6 +315,7 @@ main(int argc, char **argv)
 		{ "exporter", required_argument, NULL, 'e' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "report", required_argument, NULL, 'p' },
+		{ "flow-file", required_argument, NULL, 'F' },
 		{ "detect-config", required_argument, NULL, 'C' },
 		{ "idle-exit", required_argument, NULL, 'I' },
 		{ "max-seconds", required_argument, NULL, 'M' },
@@ -306,7 +327,7 @@ main(int argc, char **argv)
 	int fmt = NFW_OUT_LINE;
 	int quiet = 0, stats = 0; /* stats: 1 text, 2 json */
 	struct nfw_exporter_addr raw_src;
-	const char *listen_spec = NULL, *report = NULL, *detect_cfg = NULL;
+	const char *listen_spec = NULL, *report = NULL, *detect_cfg = NULL, *flow_file = NULL;
 	unsigned idle_s = 0, max_s = 0;
 	int c, rc = 0;
 
@@ -321,14 +342,21 @@ main(int argc, char **argv)
 			}
 			files[nfiles++] = optarg;
 			break;
-		case 'o':
-			fmt = nfw_out_fmt_parse(optarg);
-			if (fmt < 0) {
+		case 'o': {
+			/* -o FMT: the records' format; --output REPORT.json (anything that is
+			 * not a format name, with a dot or a slash) is the findings report */
+			int f2 = nfw_out_fmt_parse(optarg);
+			if (f2 >= 0) {
+				fmt = f2;
+			} else if (strchr(optarg, '.') != NULL || strchr(optarg, '/') != NULL) {
+				report = optarg;
+			} else {
 				fprintf(stderr, "nfwatch-query: unknown output format '%s' "
-						"(line, csv, json, ndjson)\n", optarg);
+						"(line, csv, json, ndjson; or a report file name)\n", optarg);
 				return 2;
 			}
 			break;
+		}
 		case 'q':
 			quiet = 1;
 			break;
@@ -357,6 +385,9 @@ main(int argc, char **argv)
 		case 'C':
 			detect_cfg = optarg;
 			break;
+		case 'F':
+			flow_file = optarg;
+			break;
 		case 'I':
 		case 'M': {
 			char *end;
@@ -380,7 +411,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || (nfiles == 0) == (listen_spec == NULL)) {
+	if (optind < argc || (nfiles > 0) + (listen_spec != NULL) + (flow_file != NULL) != 1) {
 		usage(stderr);
 		return 2;
 	}
@@ -429,6 +460,20 @@ main(int argc, char **argv)
 		}
 	}
 	struct seg_read segs = { .w = w, .dp = report != NULL ? &dp : NULL };
+	uint64_t file_flows = 0;
+	if (flow_file != NULL) {
+		struct flow_sink sink = { .w = w, .dp = report != NULL ? &dp : NULL };
+		struct flowfile_stats fst;
+		char ferr[512];
+		if (flowfile_read(flow_file, on_file_flow, &sink, &fst, ferr, sizeof(ferr)) != 0) {
+			fprintf(stderr, "nfwatch-query: %s\n", ferr);
+			rc = 1;
+		} else if (fst.skipped > 0) {
+			fprintf(stderr, "nfwatch-query: %s: %llu records read, %llu skipped\n", flow_file,
+				(unsigned long long)fst.records, (unsigned long long)fst.skipped);
+		}
+		file_flows = fst.records;
+	}
 	for (unsigned i = 0; i < nfiles; i++) {
 		char err[512];
 		struct stat sb;
@@ -483,7 +528,7 @@ main(int argc, char **argv)
 		struct nfw_decode_stats ts;
 		nfw_decode_stats_total(d, &ts);
 		json_t *rep = nfw_findings_report(fnd, nf, dp.first_ms, dp.last_ms, cap_tot.frames,
-						  ts.records + segs.flows, d);
+						  ts.records + segs.flows + file_flows, d);
 		if (json_dump_file(rep, report, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 			fprintf(stderr, "nfwatch-query: cannot write %s\n", report);
 			rc = 1;

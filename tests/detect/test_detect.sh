@@ -115,6 +115,24 @@ for seed in 43 5 6 7; do
 done
 validate "$work/benign.report.json"
 check "benign: schema" $?
+# the same findings from flow records given as JSON: nfwatch's ndjson and json, and nProbe names
+"$query" -r "$work/small.pcap" -o ndjson >"$work/small.ndjson"
+"$query" -r "$work/small.pcap" -o json >"$work/small.rec.json"
+python3 - "$work/small.rec.json" "$work/small.nprobe.json" <<'PY'
+import json, sys
+recs = json.load(open(sys.argv[1]))
+json.dump([{'IPV4_SRC_ADDR': r['src_ip'], 'IPV4_DST_ADDR': r['dst_ip'], 'L4_SRC_PORT': r['src_port'],
+            'L4_DST_PORT': r['dst_port'], 'PROTOCOL': r['protocol'], 'IN_BYTES': r['bytes'],
+            'IN_PKTS': r['packets'], 'FIRST_SWITCHED': r['start_ms'] // 1000,
+            'LAST_SWITCHED': r['end_ms'] // 1000, 'TCP_FLAGS': r['tcp_flags']}
+           for r in recs if ':' not in r['src_ip']], open(sys.argv[2], 'w'))
+PY
+for f in small.ndjson small.rec.json small.nprobe.json; do
+	"$query" -q --flow-file "$work/$f" --output "$work/ff.json" --detect-config "$work/site.json" 2>/dev/null
+	python3 -c 'import json,sys; a=sorted(f["id"] for f in json.load(open(sys.argv[1]))["findings"]); b=sorted(f["id"] for f in json.load(open(sys.argv[2]))["findings"]); assert a == b, (a, b)' \
+		"$work/ff.json" "$work/small.report.json"
+	check "--flow-file $f: the same findings as the capture" $?
+done
 # without the role, the nightly backup is reported as exfiltration: the role lowers it, nothing hides it
 "$query" -q -r "$work/benign.pcap" --report "$work/norole.json" 2>/dev/null
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [f["type"] for f in r["findings"]] == ["exfiltration"] and r["findings"][0]["dst"] == "198.51.100.200", r["findings"]' "$work/norole.json"
