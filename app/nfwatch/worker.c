@@ -83,7 +83,12 @@ worker_fini(struct worker *w)
 	w->dec = NULL;
 }
 
-/* which shard owns a record: its flow key, so split records meet again */
+/*
+ * Which shard owns a record: (src, dst, dst port, proto). Records a timeout
+ * split meet again on one shard, and so do all the sessions of one
+ * (src, dst, dst port, proto) tuple whatever their source port: the
+ * per-tuple state of beaconing has a single owner.
+ */
 unsigned
 shard_of(const struct nfw_flow *f, unsigned n)
 {
@@ -93,7 +98,7 @@ shard_of(const struct nfw_flow *f, unsigned n)
 	memcpy(&c2, f->src_addr, 8);
 	memcpy(&d, f->dst_addr, 8);
 	uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL) ^ (c2 + d);
-	h ^= ((uint64_t)f->src_port << 32 | (uint64_t)f->dst_port << 16 | f->proto) * 0x165667b19e3779f9ULL;
+	h ^= ((uint64_t)f->dst_port << 16 | f->proto) * 0x165667b19e3779f9ULL;
 	h ^= h >> 31;
 	return (unsigned)((h * 0xbf58476d1ce4e5b9ULL) >> 40) % n;
 }

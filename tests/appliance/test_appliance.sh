@@ -7,6 +7,7 @@
 #     rx = skipped + denied + datagrams, datagrams = decoded + dropped,
 #     records = own shard + enqueued + ring full, and every enqueued record
 #     was dequeued; the segments read back hold every byte and packet.
+#     The detectors find the same on the segments as on the capture.
 #  2. the exporter allow-list denies, and counts, everything else.
 #  3. SIGINT: a clean stop, exit 0, summary written, nothing lost.
 #  4. the kernel path: net_af_packet on a veth whose peer sits in a network
@@ -76,6 +77,11 @@ check "appliance run (exit $?)" $?
 "$query" -r "$work/segs" -q --stats=json >"$work/segs.json" && "$query" -r "$work/segs" -o csv >"$work/segs.csv"
 verify "$work/s1.json" "$work/segs"
 check "net_pcap: totals, accounting, segments" $?
+# the detectors on the appliance's segments find what they find on the capture
+"$query" -q -r "$work/segs" --report "$work/rep_segs.json" 2>/dev/null &&
+"$query" -q -r "$work/in.pcap" --report "$work/rep_cap.json" 2>/dev/null &&
+python3 -c 'import json,sys; a=sorted(f["id"] for f in json.load(open(sys.argv[1]))["findings"]); b=sorted(f["id"] for f in json.load(open(sys.argv[2]))["findings"]); assert a == b and a, (a, b); print("ok: the same %d findings from the segments" % len(a))' "$work/rep_segs.json" "$work/rep_cap.json"
+check "findings from segments equal findings from the capture" $?
 
 # 2. allow-list: only the v9 exporter
 timeout 120 "$app" -l 0-1 "${eal[@]}" --file-prefix nfwt2-$$ --vdev "net_pcap0,rx_pcap=$work/in.pcap" \
