@@ -139,15 +139,3 @@ BENCHMARK(BM_decode_ipfix);
 BENCHMARK(BM_decode_v9_sampled);
 BENCHMARK(BM_decode_ipfix_sampled);
 BENCHMARK(BM_decode_sflow);
-
-// Google Benchmark 1.7 on Debian ships no benchmark_main: our own main.
-int
-main(int argc, char **argv)
-{
-	benchmark::Initialize(&argc, argv);
-	if (benchmark::ReportUnrecognizedArguments(argc, argv))
-		return 1;
-	benchmark::RunSpecifiedBenchmarks();
-	benchmark::Shutdown();
-	return 0;
-}

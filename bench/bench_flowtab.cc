@@ -91,14 +91,3 @@ void BM_flowtab_burst(benchmark::State &s) { run(s, true); }
 // args: distinct keys, records close on arrival (1) or stay open (0)
 BENCHMARK(BM_flowtab_single)->Args({16384, 0})->Args({1 << 20, 0})->Args({1 << 20, 1});
 BENCHMARK(BM_flowtab_burst)->Args({16384, 0})->Args({1 << 20, 0})->Args({1 << 20, 1});
-
-int
-main(int argc, char **argv)
-{
-	benchmark::Initialize(&argc, argv);
-	if (benchmark::ReportUnrecognizedArguments(argc, argv))
-		return 1;
-	benchmark::RunSpecifiedBenchmarks();
-	benchmark::Shutdown();
-	return 0;
-}

@@ -84,14 +84,3 @@ BENCHMARK(BM_hash64);
 BENCHMARK(BM_cms_add)->Arg(0)->Arg(1);
 BENCHMARK(BM_hll_add)->Arg(12)->Arg(16);
 BENCHMARK(BM_topk_add);
-
-int
-main(int argc, char **argv)
-{
-	benchmark::Initialize(&argc, argv);
-	if (benchmark::ReportUnrecognizedArguments(argc, argv))
-		return 1;
-	benchmark::RunSpecifiedBenchmarks();
-	benchmark::Shutdown();
-	return 0;
-}
