@@ -73,6 +73,17 @@ app_setup(struct app *a, char *err, size_t errlen)
 	a->tsc_hz = rte_get_tsc_hz();
 	a->tsc0 = rte_get_tsc_cycles();
 	a->start_ms = wall_now_ms();
+	a->detect = a->cfg.findings[0] != '\0' || a->cfg.report[0] != '\0';
+	for (unsigned i = 0; a->detect && i < a->nworkers; i++) {
+		char name[RTE_RING_NAMESIZE];
+		snprintf(name, sizeof(name), "to_ctl_%u", i);
+		a->w[i]->to_ctl = rte_ring_create_elem(name, sizeof(struct nfw_flow), 1u << 16,
+						       (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (a->w[i]->to_ctl == NULL) {
+			snprintf(err, errlen, "ring to the control lcore: %s", rte_strerror(rte_errno));
+			return -1;
+		}
+	}
 	if (a->cfg.mode >= MODE_FLOW && a->nworkers > 1 && rings_create(a) != 0) {
 		snprintf(err, errlen, "cannot create the rings between workers");
 		return -1;

@@ -61,6 +61,10 @@ struct app_cfg {
 	unsigned nb_rxd;
 	unsigned mbufs;             /* 0: sized from the ports */
 	char summary_json[1024];
+	char findings[1024];        /* stream findings as JSON lines ("" = no detection) */
+	char report[1024];          /* the findings report at exit */
+	char detect_config[1024];
+	unsigned epoch_s;           /* detectors run every epoch_s seconds */
 	struct allow_prefix allow[APP_MAX_ALLOW];
 	unsigned nallow;
 };
@@ -86,6 +90,8 @@ struct wstats {
 	uint64_t dequeued;
 	uint64_t flows_closed;
 	uint64_t misrouted;      /* closed flows whose key belongs to another shard: must stay 0 */
+	uint64_t to_detect;      /* closed flows handed to the control lcore's detectors */
+	uint64_t detect_full;    /* ... that found its ring full: counted, the segment still has them */
 	uint64_t seg_errors;
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
@@ -116,6 +122,7 @@ struct worker {
 	struct nfw_segw *segw;
 	struct rte_ring *in[APP_MAX_WORKERS];   /* from worker j to this one */
 	struct rte_ring *out[APP_MAX_WORKERS];  /* from this one to worker j */
+	struct rte_ring *to_ctl;                /* closed flows to the control lcore (detection) */
 	struct nfw_flow stage[APP_MAX_WORKERS][APP_OUT_BATCH];
 	unsigned nstage[APP_MAX_WORKERS];
 	volatile bool produce_done;
@@ -133,6 +140,7 @@ struct app {
 	struct worker *w[APP_MAX_WORKERS];
 	unsigned nworkers;
 	volatile bool quit;
+	bool detect;
 	volatile bool paused;
 	uint64_t start_ms;
 	uint64_t tsc_hz;

@@ -16,6 +16,7 @@
  *     --segments DIR  --rotate MIN  --codec none|lz4|zstd
  *     --flows N (per shard)  --flow-idle S  --burst N  --ring N  --rxq N
  *     --rxd N  --mbufs N  --allow PREFIX (repeat)  --summary-json FILE
+ *     --findings FILE.ndjson  --report FILE.json  --detect-config FILE  --epoch S
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +50,7 @@ cfg_defaults(struct app_cfg *c)
 	c->ring_size = 16384;
 	c->rxq_per_port = 1;
 	c->nb_rxd = 1024;
+	c->epoch_s = 10;
 }
 
 /* words of the profile (`eal`, `vdev`) and app options, appended to lists */
@@ -252,6 +254,10 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 		{ "mbufs", required_argument, NULL, 'M' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "summary-json", required_argument, NULL, 'j' },
+		{ "findings", required_argument, NULL, 'X' },
+		{ "report", required_argument, NULL, 'Y' },
+		{ "detect-config", required_argument, NULL, 'Z' },
+		{ "epoch", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -301,12 +307,25 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 			}
 			snprintf(c->summary_json, sizeof(c->summary_json), "%s", optarg);
 			break;
+		case 'X':
+		case 'Y':
+		case 'Z': {
+			char *dst = o == 'X' ? c->findings : o == 'Y' ? c->report : c->detect_config;
+			if (strlen(optarg) >= sizeof(c->findings)) {
+				fprintf(stderr, "nfwatch: path too long: %s\n", optarg);
+				return -1;
+			}
+			snprintf(dst, sizeof(c->findings), "%s", optarg);
+			break;
+		}
+		case 'E': if (parse_uint("epoch", optarg, 1, 3600, &c->epoch_s)) return -1; break;
 		case 'h':
 			printf("usage: nfwatch [--profile FILE] [EAL options] -- [--mode rxonly|decode|flow|full]\n"
 			       "         [--duration S] [--stats-interval S] [--segments DIR] [--rotate MIN]\n"
 			       "         [--codec none|lz4|zstd] [--flows N] [--flow-idle S] [--burst N]\n"
 			       "         [--ring N] [--rxq N] [--rxd N] [--mbufs N] [--allow PREFIX]...\n"
-			       "         [--summary-json FILE]\n");
+			       "         [--summary-json FILE] [--findings FILE.ndjson] [--report FILE.json]\n"
+			       "         [--detect-config FILE] [--epoch S]\n");
 			exit(0);
 		default:
 			return -1;
@@ -319,6 +338,10 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 	if (c->mode == MODE_FULL && c->segments[0] == '\0') {
 		fprintf(stderr, "nfwatch: --mode full writes flow segments: give --segments DIR "
 				"(or --mode flow)\n");
+		return -1;
+	}
+	if ((c->findings[0] != '\0' || c->report[0] != '\0') && c->mode < MODE_FLOW) {
+		fprintf(stderr, "nfwatch: --findings and --report need flows: --mode flow or full\n");
 		return -1;
 	}
 	if ((c->ring_size & (c->ring_size - 1)) != 0) {

@@ -9,6 +9,7 @@
  *   nfwatch [--profile dpdk-config/pcap.conf] [EAL options] -- [options]
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <rte_malloc.h>
 
 #include "app.h"
+#include "nfw_detect.h"
 #include "nfw_report.h"
 
 
@@ -226,6 +228,8 @@ summary_json(struct app *a, double secs)
 		"records", (json_int_t)t.st.records, "own_shard", (json_int_t)t.st.own_shard,
 		"enqueued", (json_int_t)t.st.enqueued, "ring_full", (json_int_t)t.st.ring_full,
 		"dequeued", (json_int_t)t.st.dequeued, "multiseg_copied", (json_int_t)t.st.multiseg_copied);
+	json_object_set_new(tot, "to_detect", json_integer((json_int_t)t.st.to_detect));
+	json_object_set_new(tot, "detect_full", json_integer((json_int_t)t.st.detect_full));
 	json_object_set_new(root, "totals", tot);
 	json_object_set_new(root, "decoder", nfw_decode_stats_to_json(&t.dec));
 	json_object_set_new(root, "flows", json_pack("{s:I, s:I, s:I, s:I, s:o}",
@@ -264,9 +268,130 @@ summary_json(struct app *a, double secs)
 	return root;
 }
 
+/* ---- detection on the control lcore ---- */
+
+struct seen {
+	char id[160];
+	double score;
+};
+
+struct control {
+	struct nfw_detect *det;
+	FILE *findings;
+	struct seen *seen;
+	unsigned nseen, capseen;
+	uint64_t flows, streamed;
+	uint64_t first_ms, last_ms;
+};
+
+static void
+ctl_drain(struct app *a, struct control *c)
+{
+	struct nfw_flow buf[256];
+	for (unsigned i = 0; i < a->nworkers; i++) {
+		unsigned n;
+		while ((n = rte_ring_dequeue_burst_elem(a->w[i]->to_ctl, buf, sizeof(buf[0]), 256, NULL)) > 0)
+			for (unsigned k = 0; k < n; k++) {
+				if (c->first_ms == 0 || buf[k].start_ms < c->first_ms)
+					c->first_ms = buf[k].start_ms;
+				if (buf[k].end_ms > c->last_ms)
+					c->last_ms = buf[k].end_ms;
+				nfw_detect_add(c->det, &buf[k]);
+				c->flows++;
+			}
+	}
+}
+
+/* Run the detectors; stream each finding that is new, or whose score moved. */
+static void
+ctl_epoch(struct control *c)
+{
+	const struct nfw_finding *f;
+	unsigned n = nfw_detect_run(c->det, &f);
+	for (unsigned i = 0; c->findings != NULL && i < n; i++) {
+		unsigned k;
+		for (k = 0; k < c->nseen; k++)
+			if (strcmp(c->seen[k].id, f[i].id) == 0)
+				break;
+		if (k < c->nseen && fabs(c->seen[k].score - f[i].score) < 1.0)
+			continue;
+		if (k == c->nseen) {
+			if (c->nseen == c->capseen) {
+				unsigned nc = c->capseen ? c->capseen * 2 : 64;
+				struct seen *s = realloc(c->seen, nc * sizeof(*s));
+				if (s == NULL)
+					return;
+				c->seen = s;
+				c->capseen = nc;
+			}
+			snprintf(c->seen[c->nseen++].id, sizeof(c->seen[0].id), "%s", f[i].id);
+		}
+		c->seen[k].score = f[i].score;
+		json_t *j = nfw_finding_to_json(&f[i]);
+		json_dumpf(j, c->findings, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', c->findings);
+		json_decref(j);
+		c->streamed++;
+	}
+	if (c->findings != NULL)
+		fflush(c->findings);
+}
+
+static int
+ctl_open(struct app *a, struct control *c)
+{
+	struct nfw_detect_config dc;
+	char err[512];
+	memset(c, 0, sizeof(*c));
+	nfw_detect_config_default(&dc);
+	if (a->cfg.detect_config[0] != '\0' &&
+	    nfw_detect_config_load(&dc, a->cfg.detect_config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "nfwatch: %s\n", err);
+		return -1;
+	}
+	c->det = nfw_detect_create(&dc);
+	if (c->det == NULL) {
+		fprintf(stderr, "nfwatch: detectors: out of memory\n");
+		return -1;
+	}
+	if (a->cfg.findings[0] != '\0') {
+		c->findings = fopen(a->cfg.findings, "w");
+		if (c->findings == NULL) {
+			fprintf(stderr, "nfwatch: %s: %s\n", a->cfg.findings, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+ctl_close(struct app *a, struct control *c, uint64_t packets, uint64_t records)
+{
+	if (c->det == NULL)
+		return;
+	ctl_drain(a, c);
+	ctl_epoch(c);
+	if (a->cfg.report[0] != '\0') {
+		const struct nfw_finding *f;
+		unsigned n = nfw_detect_run(c->det, &f);
+		json_t *r = nfw_findings_report(f, n, c->first_ms, c->last_ms, packets, records, NULL);
+		if (json_dump_file(r, a->cfg.report, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+			fprintf(stderr, "nfwatch: cannot write %s\n", a->cfg.report);
+		json_decref(r);
+	}
+	printf("detection: %llu flows, %llu findings streamed\n", (unsigned long long)c->flows,
+	       (unsigned long long)c->streamed);
+	if (c->findings != NULL)
+		fclose(c->findings);
+	nfw_detect_free(c->det);
+	free(c->seen);
+	c->det = NULL;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct control ctl = { 0 };
 	struct app *a = &g_app;
 	int nargc;
 	char **nargv;
@@ -291,6 +416,8 @@ main(int argc, char **argv)
 	}
 	if (ports_init(a) != 0)
 		goto out;
+	if (a->detect && ctl_open(a, &ctl) != 0)
+		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	printf("nfwatch: mode %s, %u worker lcore(s), %u port(s)\n", mode_name(a->cfg.mode), a->nworkers,
@@ -300,9 +427,17 @@ main(int argc, char **argv)
 		rte_eal_remote_launch(worker_main, a->w[i], a->w[i]->lcore);
 
 	uint64_t t0 = rte_get_tsc_cycles(), next_stats = t0 + a->cfg.stats_interval_s * a->tsc_hz;
+	uint64_t next_epoch = t0 + a->cfg.epoch_s * a->tsc_hz;
 	while (!a->quit) {
-		usleep(50000);
+		usleep(a->detect ? 2000 : 50000);
 		uint64_t now = rte_get_tsc_cycles();
+		if (a->detect) {
+			ctl_drain(a, &ctl);
+			if (now >= next_epoch) {
+				ctl_epoch(&ctl);
+				next_epoch = now + a->cfg.epoch_s * a->tsc_hz;
+			}
+		}
 		if (a->cfg.duration_s > 0 && now - t0 >= (uint64_t)a->cfg.duration_s * a->tsc_hz)
 			a->quit = true;
 		if (a->cfg.stats_interval_s > 0 && now >= next_stats) {
@@ -310,6 +445,16 @@ main(int argc, char **argv)
 			print_detail(a);
 			next_stats = now + a->cfg.stats_interval_s * a->tsc_hz;
 		}
+	}
+	/* the workers flush their tables at stop: keep taking their closed flows */
+	for (bool all = false; a->detect && !all;) {
+		ctl_drain(a, &ctl);
+		all = true;
+		for (unsigned i = 0; i < a->nworkers; i++)
+			if (!__atomic_load_n(&a->w[i]->finished, __ATOMIC_ACQUIRE))
+				all = false;
+		if (!all)
+			usleep(1000);
 	}
 	rte_eal_mp_wait_lcore();
 	double secs = (double)(rte_get_tsc_cycles() - t0) / (double)a->tsc_hz;
@@ -321,6 +466,11 @@ main(int argc, char **argv)
 		}
 	print_stats(a, "summary");
 	print_detail(a);
+	if (a->detect) {
+		struct totals tt;
+		sum_all(a, &tt);
+		ctl_close(a, &ctl, tt.st.rx_pkts, tt.st.records);
+	}
 	if (a->cfg.summary_json[0] != '\0') {
 		json_t *j = summary_json(a, secs);
 		if (json_dump_file(j, a->cfg.summary_json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
@@ -329,6 +479,8 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	if (ctl.det != NULL)
+		ctl_close(a, &ctl, 0, 0);
 	app_teardown(a);
 	ports_close(a);
 	rte_eal_cleanup();

@@ -32,6 +32,13 @@ emit_closed(const struct nfw_flow_closed *c, void *arg)
 		w->st.misrouted++;
 	if (w->segw != NULL && nfw_segw_put(w->segw, c) != 0)
 		w->st.seg_errors++;
+	if (w->to_ctl != NULL) {
+		struct nfw_flow copy = c->f; /* the ring API takes a non-const object */
+		if (rte_ring_enqueue_elem(w->to_ctl, &copy, sizeof(copy)) == 0)
+			w->st.to_detect++;
+		else
+			w->st.detect_full++;
+	}
 }
 
 int

@@ -8,6 +8,8 @@
 #     records = own shard + enqueued + ring full, and every enqueued record
 #     was dequeued; the segments read back hold every byte and packet.
 #     The detectors find the same on the segments as on the capture.
+#     With --findings / --report, the appliance's own detectors find the same
+#     as the offline tool, streaming each finding as it is raised.
 #  2. the exporter allow-list denies, and counts, everything else.
 #  3. SIGINT: a clean stop, exit 0, summary written, nothing lost.
 #  4. the kernel path: net_af_packet on a veth whose peer sits in a network
@@ -82,6 +84,23 @@ check "net_pcap: totals, accounting, segments" $?
 "$query" -q -r "$work/in.pcap" --report "$work/rep_cap.json" 2>/dev/null &&
 python3 -c 'import json,sys; a=sorted(f["id"] for f in json.load(open(sys.argv[1]))["findings"]); b=sorted(f["id"] for f in json.load(open(sys.argv[2]))["findings"]); assert a == b and a, (a, b); print("ok: the same %d findings from the segments" % len(a))' "$work/rep_segs.json" "$work/rep_cap.json"
 check "findings from segments equal findings from the capture" $?
+
+# the detectors in the appliance: findings streamed as they come, the report at exit
+timeout 120 "$app" --lcores '0@0,1@1,2@1' "${eal[@]}" --file-prefix nfwt5-$$ \
+	--vdev "net_pcap0,rx_pcap=$work/in.pcap" -- --mode flow --duration 5 --epoch 1 \
+	--findings "$work/findings.ndjson" --report "$work/rep_app.json" --summary-json "$work/s5.json" >/dev/null 2>&1
+python3 - "$work/rep_app.json" "$work/rep_cap.json" "$work/findings.ndjson" "$work/s5.json" <<'PY'
+import json, sys
+a = sorted(f['id'] for f in json.load(open(sys.argv[1]))['findings'])
+b = sorted(f['id'] for f in json.load(open(sys.argv[2]))['findings'])
+assert a == b and a, (a, b)
+streamed = [json.loads(l) for l in open(sys.argv[3])]
+assert {f['id'] for f in streamed} == set(a), 'every finding streamed'
+t = json.load(open(sys.argv[4]))
+assert t['totals']['detect_full'] == 0 and t['totals']['to_detect'] == sum(t['flows']['closed'].values())
+print('ok: the appliance found %d, the same as offline; %d lines streamed' % (len(a), len(streamed)))
+PY
+check "appliance detection: streamed findings and the report equal offline" $?
 
 # 2. allow-list: only the v9 exporter
 timeout 120 "$app" -l 0-1 "${eal[@]}" --file-prefix nfwt2-$$ --vdev "net_pcap0,rx_pcap=$work/in.pcap" \
