@@ -15,6 +15,7 @@ struct node {
 	uint64_t key;
 	uint64_t count;
 	uint64_t error;
+	uint32_t islot;  /* its index slot, kept current through backward shifts */
 	uint8_t label[16];
 };
 
@@ -59,6 +60,7 @@ iput(struct nfw_topk *t, uint64_t key, uint32_t pos)
 		i = (i + 1) & t->mask;
 	t->idx[i].key = key;
 	t->idx[i].pos = pos + 1;
+	t->heap[pos].islot = i;
 }
 
 static void
@@ -76,6 +78,7 @@ idel(struct nfw_topk *t, uint64_t key)
 		int in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 		if (!in_range) {
 			t->idx[hole] = t->idx[j];
+			t->heap[t->idx[hole].pos - 1].islot = hole;
 			hole = j;
 		}
 	}
@@ -88,8 +91,8 @@ hswap(struct nfw_topk *t, uint32_t a, uint32_t b)
 	struct node x = t->heap[a];
 	t->heap[a] = t->heap[b];
 	t->heap[b] = x;
-	ifind(t, t->heap[a].key)->pos = a + 1;
-	ifind(t, t->heap[b].key)->pos = b + 1;
+	t->idx[t->heap[a].islot].pos = a + 1;
+	t->idx[t->heap[b].islot].pos = b + 1;
 }
 
 static void
