@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Detectors on hand-made flows, one behaviour at a time, with exact
+ * entities and evidence:
+ *  - a beacon every 60 s (+-10 %, one missed beat) -> period 60 s, 40 events;
+ *    the same pattern on one source port (a keepalive) and Poisson arrivals
+ *    -> nothing;
+ *  - 300 SYN-only probes to 300 hosts on 3389 -> horizontal scan; 300 SNMP
+ *    requests all answered -> nothing;
+ *  - 60 internal hosts on 445 from an internal host -> lateral movement;
+ *  - 400 MB up to one external host -> exfiltration with bytes_out exact;
+ *    with that host in roles.backup -> nothing;
+ *  - 5000 DNS flows of 240-byte packets from one client while 50 peers make
+ *    20 -> DNS tunnelling to its resolver;
+ *  - 1000 sources x 3000 packets in 60 s to one host -> volumetric, src null.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nfw_detect.h"
+
+#define T0 1768478400000ull
+
+static struct nfw_flow
+fl(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint8_t proto, uint64_t t, uint64_t dur,
+   uint64_t bytes, uint64_t pkts, uint8_t flags)
+{
+	struct nfw_flow f;
+	memset(&f, 0, sizeof(f));
+	nfw_flow_addr_set4(f.src_addr, src);
+	nfw_flow_addr_set4(f.dst_addr, dst);
+	f.src_port = sport;
+	f.dst_port = dport;
+	f.proto = proto;
+	f.start_ms = t;
+	f.end_ms = t + dur;
+	f.bytes = bytes;
+	f.packets = pkts;
+	f.tcp_flags = flags;
+	f.af = 4;
+	f.sampling = 1;
+	return f;
+}
+
+static struct nfw_detect *
+mk(const char *backup)
+{
+	struct nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	if (backup != NULL)
+		nfw_prefix_parse(backup, &c.role[NFW_ROLE_BACKUP][c.nrole[NFW_ROLE_BACKUP]++]);
+	return nfw_detect_create(&c);
+}
+
+static unsigned
+run(struct nfw_detect *d, const struct nfw_finding **f)
+{
+	return nfw_detect_run(d, f);
+}
+
+static double
+ev(const struct nfw_finding *f, const char *name)
+{
+	for (unsigned i = 0; i < f->nev; i++)
+		if (strcmp(f->ev[i].name, name) == 0)
+			return f->ev[i].num;
+	return NAN;
+}
+
+static uint64_t lcg = 12345;
+static double
+u01(void)
+{
+	lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(lcg >> 11) / 9007199254740992.0;
+}
+
+static void
+test_beacon(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	const struct nfw_finding *f;
+	uint64_t t = T0;
+	for (unsigned i = 0; i < 41; i++) {
+		t += (uint64_t)(60000 * (i == 20 ? 2 : 1) * (0.9 + 0.2 * u01())); /* a missed beat at 20 */
+		if (i == 20)
+			continue;
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	unsigned n = run(d, &f);
+	assert_int_equal(n, 1);
+	assert_int_equal(f[0].type, NFW_FINDING_BEACONING);
+	assert_string_equal(f[0].id, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
+	assert_int_equal(ev(&f[0], "connections"), 40);
+	assert_true(fabs(ev(&f[0], "period_s") - 60) < 3);
+	assert_true(ev(&f[0], "jitter") < 0.1);
+	nfw_detect_free(d);
+
+	/* the same rhythm on one connection (one source port): a keepalive */
+	d = mk(NULL);
+	t = T0;
+	for (unsigned i = 0; i < 40; i++) {
+		t += 30000;
+		struct nfw_flow r = fl(0x0a000008, 0xcb007150, 51000, 443, 6, t, 40, 97, 1, 0x18);
+		nfw_detect_add(d, &r);
+	}
+	/* and Poisson arrivals (mean 120 s) of a busy host to one server */
+	t = T0;
+	for (unsigned i = 0; i < 200; i++) {
+		t += (uint64_t)(-120000 * log(1 - u01()));
+		struct nfw_flow r = fl(0x0a000009, 0xc6120002, (uint16_t)(30000 + i), 443, 6, t, 2000, 30000, 30, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	assert_int_equal(run(d, &f), 0);
+	nfw_detect_free(d);
+}
+
+static void
+test_scan_and_lateral(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	const struct nfw_finding *f;
+	for (uint32_t i = 0; i < 300; i++) {
+		struct nfw_flow r = fl(0xc6336442, 0x0a140000 + i, (uint16_t)(40000 + i), 3389, 6, T0 + i * 50, 0, 44, 1, 0x02);
+		nfw_detect_add(d, &r);
+		/* an SNMP poller whose every request is answered */
+		struct nfw_flow q = fl(0x0a090005, 0x0a146400 + i, (uint16_t)(50000 + i), 161, 17, T0 + i * 50, 5, 118, 1, 0);
+		struct nfw_flow a = fl(0x0a146400 + i, 0x0a090005, 161, (uint16_t)(50000 + i), 17, T0 + i * 50 + 2, 5, 900, 1, 0);
+		nfw_detect_add(d, &q);
+		nfw_detect_add(d, &a);
+	}
+	for (uint32_t i = 0; i < 60; i++) {
+		struct nfw_flow r = fl(0x0a0f0009, 0x0a1e0000 + i, (uint16_t)(41000 + i), 445, 6, T0 + i * 1000, 0, 44, 1, 0x02);
+		nfw_detect_add(d, &r);
+	}
+	unsigned n = run(d, &f);
+	assert_int_equal(n, 2);
+	const struct nfw_finding *scan = f[0].type == NFW_FINDING_PORT_SCAN ? &f[0] : &f[1];
+	const struct nfw_finding *lat = f[0].type == NFW_FINDING_PORT_SCAN ? &f[1] : &f[0];
+	assert_int_equal(scan->type, NFW_FINDING_PORT_SCAN);
+	assert_string_equal(scan->id, "port_scan-198.51.100.66---3389-tcp");
+	assert_false(scan->has_dst);
+	assert_true(fabs(ev(scan, "distinct_dsts") - 300) < 300 * 0.15); /* HLL p=9: 4.6 % sigma */
+	assert_true(ev(scan, "failed_share") > 0.99);
+	assert_int_equal(lat->type, NFW_FINDING_LATERAL_MOVEMENT);
+	assert_string_equal(lat->id, "lateral_movement-10.15.0.9---445-tcp");
+	assert_true(fabs(ev(lat, "distinct_internal_dsts") - 60) < 60 * 0.15);
+	nfw_detect_free(d);
+}
+
+static void
+test_exfil_dns_flood(void **state)
+{
+	(void)state;
+	const struct nfw_finding *f;
+	for (int with_role = 0; with_role < 2; with_role++) {
+		struct nfw_detect *d = mk(with_role ? "203.0.113.200/32" : NULL);
+		/* an hour of ordinary traffic first, so the upload is a first contact */
+		struct nfw_flow b = fl(0x0a000022, 0xc6120003, 40000, 443, 6, T0, 1000, 5000, 10, 0x1b);
+		nfw_detect_add(d, &b);
+		uint64_t t = T0 + 7200000;
+		for (unsigned i = 0; i < 40; i++) {
+			/* irregular: perfectly periodic uploads would also be a beacon */
+			t += 5000 + (uint64_t)(50000 * u01());
+			struct nfw_flow r = fl(0x0a000022, 0xcb0071c8, (uint16_t)(42000 + i), 443, 6,
+					       t, 30000, 10000000, 7000, 0x1b);
+			nfw_detect_add(d, &r);
+		}
+		unsigned n = run(d, &f);
+		if (with_role) {
+			assert_int_equal(n, 0);
+		} else {
+			assert_int_equal(n, 1);
+			assert_string_equal(f[0].id, "exfiltration-10.0.0.34-203.0.113.200----");
+			assert_int_equal(ev(&f[0], "bytes_out"), 400000000.0);
+			assert_int_equal(ev(&f[0], "first_contact"), 1);
+			assert_true(ev(&f[0], "pcr") > 0.99);
+		}
+		nfw_detect_free(d);
+	}
+
+	struct nfw_detect *d = mk(NULL);
+	for (uint32_t c = 0; c < 50; c++)
+		for (unsigned i = 0; i < 20; i++) {
+			struct nfw_flow r = fl(0x0a010000 + c, 0x0a090035, (uint16_t)(30000 + i), 53, 17, T0 + i * 60000, 10, 70, 1, 0);
+			nfw_detect_add(d, &r);
+		}
+	for (unsigned i = 0; i < 5000; i++) {
+		struct nfw_flow r = fl(0x0a0e0002, 0x0a090035, (uint16_t)(20000 + i % 40000), 53, 17, T0 + i * 200, 10, 240, 1, 0);
+		nfw_detect_add(d, &r);
+	}
+	unsigned n = run(d, &f);
+	for (unsigned i = 0; i < n; i++)
+		print_message("finding: %s %s\n", f[i].id, f[i].summary);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].id, "dns_tunneling-10.14.0.2-10.9.0.53-53-udp");
+	assert_int_equal(ev(&f[0], "flows"), 5000);
+	assert_int_equal(ev(&f[0], "peer_median_flows"), 20);
+	nfw_detect_free(d);
+
+	/* 1000 spoofed sources, 3000 packets each over 60 s, to one host */
+	d = mk(NULL);
+	/* an hour of quiet first: the baseline spans the window */
+	struct nfw_flow quiet = fl(0x0a000001, 0x0a50000a, 50000, 22, 6, T0, 1000, 1000, 10, 0x1b);
+	nfw_detect_add(d, &quiet);
+	for (uint32_t s = 0; s < 1000; s++) {
+		struct nfw_flow r = fl(0x2c000000 + s * 7919, 0x0a50000a, (uint16_t)(1024 + s), 443, 6,
+				       T0 + 3600000, 60000, 180000, 3000, 0x02);
+		nfw_detect_add(d, &r);
+	}
+	n = run(d, &f);
+	assert_int_equal(n, 1);
+	assert_int_equal(f[0].type, NFW_FINDING_VOLUMETRIC);
+	assert_false(f[0].has_src);
+	assert_string_equal(f[0].id, "volumetric---10.80.0.10----");
+	assert_true(fabs(ev(&f[0], "pps") - 50000) < 2500);   /* 3 M packets in 60 s */
+	assert_true(fabs(ev(&f[0], "distinct_srcs") - 1000) < 60);
+	nfw_detect_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_beacon),
+		cmocka_unit_test(test_scan_and_lateral),
+		cmocka_unit_test(test_exfil_dns_flood),
+	};
+	return cmocka_run_group_tests_name("detect_unit", tests, NULL, NULL);
+}
