@@ -41,11 +41,6 @@
 
 enum app_mode { MODE_RXONLY, MODE_DECODE, MODE_FLOW, MODE_FULL };
 
-struct allow_prefix {
-	uint8_t addr[16];
-	uint8_t len; /* in the 128-bit space */
-};
-
 struct app_cfg {
 	enum app_mode mode;
 	unsigned duration_s;        /* 0: until SIGINT / SIGTERM */
@@ -65,7 +60,7 @@ struct app_cfg {
 	char report[1024];          /* the findings report at exit */
 	char detect_config[1024];
 	unsigned epoch_s;           /* detectors run every epoch_s seconds */
-	struct allow_prefix allow[APP_MAX_ALLOW];
+	struct nfw_prefix allow[APP_MAX_ALLOW];
 	unsigned nallow;
 };
 

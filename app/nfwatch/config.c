@@ -194,45 +194,13 @@ parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
 static int
 parse_allow(struct app_cfg *c, const char *s)
 {
-	char buf[80];
-	struct in_addr a4;
-	struct in6_addr a6;
-	if (c->nallow >= APP_MAX_ALLOW || strlen(s) >= sizeof(buf))
-		goto bad;
-	snprintf(buf, sizeof(buf), "%s", s);
-	char *slash = strchr(buf, '/');
-	long len = -1;
-	if (slash != NULL) {
-		*slash = '\0';
-		char *end;
-		len = strtol(slash + 1, &end, 10);
-		if (*end != '\0')
-			goto bad;
-	}
-	struct allow_prefix *p = &c->allow[c->nallow];
-	if (inet_pton(AF_INET, buf, &a4) == 1) {
-		nfw_flow_addr_set4(p->addr, ntohl(a4.s_addr));
-		if (len < 0)
-			len = 32;
-		if (len > 32)
-			goto bad;
-		p->len = (uint8_t)(96 + len);
-	} else if (inet_pton(AF_INET6, buf, &a6) == 1) {
-		memcpy(p->addr, &a6, 16);
-		if (len < 0)
-			len = 128;
-		if (len > 128)
-			goto bad;
-		p->len = (uint8_t)len;
-	} else {
-		goto bad;
+	if (c->nallow >= APP_MAX_ALLOW || nfw_prefix_parse(s, &c->allow[c->nallow]) != 0) {
+		fprintf(stderr, "nfwatch: --allow takes an address or prefix (at most %d), not '%s'\n",
+			APP_MAX_ALLOW, s);
+		return -1;
 	}
 	c->nallow++;
 	return 0;
-bad:
-	fprintf(stderr, "nfwatch: --allow takes an address or prefix (at most %d), not '%s'\n",
-		APP_MAX_ALLOW, s);
-	return -1;
 }
 
 int
@@ -354,15 +322,5 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 bool
 allow_check(const struct app_cfg *c, const uint8_t addr[16])
 {
-	if (c->nallow == 0)
-		return true;
-	for (unsigned i = 0; i < c->nallow; i++) {
-		const struct allow_prefix *p = &c->allow[i];
-		unsigned full = p->len / 8, rem = p->len % 8;
-		if (memcmp(p->addr, addr, full) != 0)
-			continue;
-		if (rem == 0 || ((p->addr[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rem))) == 0)
-			return true;
-	}
-	return false;
+	return c->nallow == 0 || nfw_prefix_match(c->allow, c->nallow, addr);
 }

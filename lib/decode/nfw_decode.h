@@ -36,6 +36,7 @@
  * sequence trackers); contexts share nothing.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -205,6 +206,17 @@ unsigned nfw_decode_templates_walk(const struct nfw_decode *d,
  * port); rate 0 removes the override. Returns 0, -EINVAL or -ENOSPC.
  */
 int nfw_decode_set_sampling_override(struct nfw_decode *d, const uint8_t addr[16], uint32_t rate);
+
+/** An address prefix: home networks, roles, exporter allow-lists. */
+struct nfw_prefix {
+	uint8_t addr[16]; /**< IPv4-mapped for IPv4 */
+	uint8_t len;      /**< in the 128-bit space (an IPv4 /24 is 120) */
+};
+
+/** Parse "10.0.0.0/8", "2001:db8::/32" or a bare address; 0 or -1. */
+int nfw_prefix_parse(const char *s, struct nfw_prefix *p);
+/** True when addr is in any of the n prefixes. */
+bool nfw_prefix_match(const struct nfw_prefix *p, unsigned n, const uint8_t addr[16]);
 
 /** Format an address (IPv4-mapped shown as IPv4) into buf; returns buf. */
 const char *nfw_addr_str(const uint8_t addr[16], char *buf, size_t len);

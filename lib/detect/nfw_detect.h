@@ -49,7 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nfw_flow.h"
+#include "nfw_decode.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,11 +115,6 @@ enum nfw_role {
 
 #define NFW_DETECT_MAX_PREFIXES 32
 
-struct nfw_prefix {
-	uint8_t addr[16]; /**< IPv4-mapped for IPv4 */
-	uint8_t len;      /**< in the 128-bit space */
-};
-
 struct nfw_detect_config {
 	struct nfw_prefix home[NFW_DETECT_MAX_PREFIXES];
 	unsigned nhome;
@@ -169,9 +164,6 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  */
 int nfw_detect_config_load(struct nfw_detect_config *c, const char *path, char *err, size_t errlen);
 
-/** Parse "10.0.0.0/8" or an address; 0 or -1. */
-int nfw_prefix_parse(const char *s, struct nfw_prefix *p);
-bool nfw_prefix_match(const struct nfw_prefix *p, unsigned n, const uint8_t addr[16]);
 
 struct nfw_detect_stats {
 	uint64_t flows;
