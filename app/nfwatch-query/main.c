@@ -40,16 +40,27 @@
 #include "nfw_report.h"
 #include "nfw_store.h"
 #include "nfw_detect.h"
+#include "nfw_filter.h"
 #include "nfw_flowtab.h"
 #include "flowfile.h"
 
 #define MAX_FILES 256
 
+static struct nfw_filter *g_filter; /* NULL: every record */
+
+static inline bool
+keep(const struct nfw_flow *f)
+{
+	return g_filter == NULL || nfw_filter_match(g_filter, f);
+}
+
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: nfwatch-query (-r FILE [-r FILE ...] | --listen ADDR:PORT | --flow-file FILE) [options]\n"
+		"usage: nfwatch-query (-r FILE [-r FILE ...] | --listen ADDR:PORT | --flow-file FILE) [options] [FILTER]\n"
+		"  FILTER                 nfdump-style expression, e.g. 'proto tcp and dst port 443'\n"
+		"                         (records and detectors see only what matches)\n"
 		"  -r, --read FILE        pcap / pcapng capture, or raw export payloads\n"
 		"                         (.hex lines, back-to-back v5 / v9 / IPFIX / sFlow)\n"
 		"  -o, --output FMT       records as line (default), csv, json or ndjson\n"
@@ -216,7 +227,8 @@ run_listen(const char *spec, struct nfw_decode *d, struct nfw_flow_writer *w, un
 			unsigned k;
 			const struct nfw_flow *recs = nfw_decode_datagram(d, bufs[i], msgs[i].msg_len, &ex, t, &k);
 			for (unsigned j = 0; w != NULL && j < k; j++)
-				nfw_flow_writer_put(w, &recs[j]);
+				if (keep(&recs[j]))
+					nfw_flow_writer_put(w, &recs[j]);
 		}
 	}
 	close(fd);
@@ -257,6 +269,8 @@ static void
 on_file_flow(const struct nfw_flow *f, void *arg)
 {
 	struct flow_sink *k = arg;
+	if (!keep(f))
+		return;
 	if (k->w != NULL)
 		nfw_flow_writer_put(k->w, f);
 	if (k->dp != NULL)
@@ -283,6 +297,8 @@ read_segment(const char *path, void *arg)
 	}
 	struct nfw_flow_closed c;
 	while (nfw_segr_next(r, &c) == 1) {
+		if (!keep(&c.f))
+			continue;
 		if (s->w != NULL)
 			nfw_flow_writer_put(s->w, &c.f);
 		if (s->dp != NULL)
@@ -411,9 +427,26 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || (nfiles > 0) + (listen_spec != NULL) + (flow_file != NULL) != 1) {
+	if ((nfiles > 0) + (listen_spec != NULL) + (flow_file != NULL) != 1) {
 		usage(stderr);
 		return 2;
+	}
+	if (optind < argc) { /* the filter: the remaining words, joined as nfdump does */
+		char expr[NFW_FILTER_MAX_LEN + 2] = "", ferr[256];
+		size_t used = 0;
+		for (int i = optind; i < argc; i++) {
+			int k = snprintf(expr + used, sizeof(expr) - used, "%s%s", i > optind ? " " : "", argv[i]);
+			if (k < 0 || (size_t)k >= sizeof(expr) - used) {
+				fprintf(stderr, "nfwatch-query: filter: longer than %d characters\n", NFW_FILTER_MAX_LEN);
+				return 2;
+			}
+			used += (size_t)k;
+		}
+		g_filter = nfw_filter_compile(expr, ferr, sizeof(ferr));
+		if (g_filter == NULL) {
+			fprintf(stderr, "nfwatch-query: %s\n", ferr);
+			return 2;
+		}
 	}
 
 	struct nfw_decode *d = nfw_decode_create(NULL);
@@ -500,6 +533,16 @@ main(int argc, char **argv)
 			unsigned n;
 			const struct nfw_flow *recs =
 				nfw_decode_datagram(d, pkt.payload, pkt.len, &pkt.src, pkt.ts_ms, &n);
+			if (g_filter != NULL) {
+				for (unsigned k = 0; k < n; k++)
+					if (keep(&recs[k])) {
+						if (w != NULL)
+							nfw_flow_writer_put(w, &recs[k]);
+						if (dp.ft != NULL)
+							nfw_flowtab_add(dp.ft, &recs[k]);
+					}
+				continue;
+			}
 			for (unsigned k = 0; w != NULL && k < n; k++)
 				nfw_flow_writer_put(w, &recs[k]);
 			if (dp.ft != NULL)
@@ -576,6 +619,7 @@ main(int argc, char **argv)
 		json_decref(o);
 	}
 	nfw_decode_free(d);
+	nfw_filter_free(g_filter);
 	if (fflush(stdout) != 0)
 		rc = 1;
 	return rc;

@@ -45,6 +45,30 @@ check "csv columns ($hdr)" $([ "$hdr" -eq 24 ]; echo $?)
 lines=$("$query" -r "$work/demo.pcap" | wc -l)
 check "line output ($lines)" $([ "$lines" -eq 8184 ]; echo $?)
 
+# filters: the same records an independent predicate picks out of the full JSON
+python3 - "$work/demo.pcap" "$query" <<'PY'
+import ipaddress, json, subprocess, sys
+cap, q = sys.argv[1], sys.argv[2]
+recs = json.loads(subprocess.run([q, '-r', cap, '-o', 'json'], capture_output=True, check=True).stdout)
+def run(*expr):
+    out = subprocess.run([q, '-r', cap, '-o', 'json', *expr], capture_output=True, check=True).stdout
+    return json.loads(out)
+net10 = ipaddress.ip_network('10.0.0.0/8')
+cases = [
+    (['proto', 'tcp', 'and', 'dst', 'port', '443'], lambda r: r['protocol'] == 6 and r['dst_port'] == 443),
+    (['not proto udp'], lambda r: r['protocol'] != 17),
+    (['src net 10.0.0.0/8 and bytes > 10k'], lambda r: ipaddress.ip_address(r['src_ip']) in net10 and r['bytes'] > 10000),
+    (['port 53 or (proto icmp)'], lambda r: 53 in (r['src_port'], r['dst_port']) or r['protocol'] == 1),
+]
+for expr, pred in cases:
+    want = [r for r in recs if pred(r)]
+    got = run(*expr)
+    assert len(want) > 0 and got == want, (expr, len(got), len(want))
+PY
+check "filters equal an independent predicate" $?
+"$query" -r "$work/demo.pcap" proto tcp port 80 >/dev/null 2>"$work/err"; rc=$?
+check "bad filter exit ($rc)" $([ $rc -eq 2 ] && grep -q "expected and / or at 'port' (column 11)" "$work/err"; echo $?)
+
 # errors: exit 2 for usage, 1 for unreadable input, with a message
 "$query" -r "$work/demo.pcap" -o xml >/dev/null 2>"$work/err"; rc=$?
 check "bad format exit ($rc)" $([ $rc -eq 2 ] && grep -q "unknown output format" "$work/err"; echo $?)
