@@ -5,6 +5,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,17 @@ const char *
 nfw_finding_type_str(unsigned t)
 {
 	return t < NFW_FINDING__MAX ? type_str[t] : "unknown";
+}
+
+const char *
+nfw_role_str(unsigned r)
+{
+	static const char *const n[] = {
+#define NFW_X_RN_(n, s) s,
+		NFW_ROLES(NFW_X_RN_)
+#undef NFW_X_RN_
+	};
+	return r < NFW_ROLE__MAX ? n[r] : "unknown";
 }
 
 const char *
@@ -78,19 +90,114 @@ load_prefixes(json_t *arr, struct nfw_prefix *out, unsigned *n, const char *wher
 	return 0;
 }
 
-static int
-load_num(json_t *obj, const char *key, double min, double max, double *out, const char *where,
-	 char *err, size_t errlen)
+/* Every numeric setting: its place in the JSON file and on the CLI, its range, its field. */
+struct param_def {
+	const char *det;   /* JSON object ("" for the top level) */
+	const char *name;
+	double min, max;
+	size_t off;
+	bool is_uint;
+};
+
+#define PD_(det, name, min, max, field, u) { det, name, min, max, offsetof(struct nfw_detect_config, field), u }
+static const struct param_def params[] = {
+	PD_("beaconing", "min_events", 3, 1e6, beacon_min_events, true),
+	PD_("beaconing", "max_jitter", 0, 1, beacon_max_jitter, false),
+	PD_("beaconing", "min_on_period", 0, 1, beacon_min_on_period, false),
+	PD_("beaconing", "min_period_s", 0, 86400, beacon_min_period_s, false),
+	PD_("port_scan", "prefilter", 1, 1e9, scan_prefilter, false),
+	PD_("port_scan", "min_dsts", 2, 1e9, scan_min_dsts, true),
+	PD_("port_scan", "min_ports", 2, 65536, scan_min_ports, true),
+	PD_("lateral_movement", "min_dsts", 2, 1e9, lateral_min_dsts, true),
+	PD_("exfiltration", "min_bytes", 1, 1e15, exfil_min_bytes, false),
+	PD_("dns_tunneling", "min_flows", 1, 1e12, dns_min_flows, false),
+	PD_("dns_tunneling", "min_request", 1, 65535, dns_min_request, false),
+	PD_("volumetric", "prefilter", 1, 1e15, vol_prefilter, false),
+	PD_("volumetric", "min_pps", 1, 1e12, vol_min_pps, false),
+	PD_("volumetric", "min_sources", 1, 1e9, vol_min_sources, false),
+	PD_("", "min_score", 0, 100, min_score, false),
+};
+#undef PD_
+#define NPARAMS (sizeof(params) / sizeof(params[0]))
+
+unsigned
+nfw_detect_param_count(void)
 {
-	json_t *v = json_object_get(obj, key);
-	if (v == NULL)
-		return 0;
-	if (!json_is_number(v) || json_number_value(v) < min || json_number_value(v) > max) {
-		snprintf(err, errlen, "%s.%s: a number in %g..%g", where, key, min, max);
+	return NPARAMS;
+}
+
+int
+nfw_detect_param_info(unsigned i, const char **detector, const char **name, double *min, double *max)
+{
+	if (i >= NPARAMS)
+		return -1;
+	*detector = params[i].det[0] ? params[i].det : "scoring";
+	*name = params[i].name;
+	*min = params[i].min;
+	*max = params[i].max;
+	return 0;
+}
+
+double
+nfw_detect_param_get(const struct nfw_detect_config *c, unsigned i)
+{
+	const char *p = (const char *)c + params[i].off;
+	if (params[i].is_uint) {
+		unsigned u;
+		memcpy(&u, p, sizeof(u));
+		return u;
+	}
+	double v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static int
+param_set(struct nfw_detect_config *c, const struct param_def *d, double v, char *err, size_t errlen)
+{
+	if (!(v >= d->min && v <= d->max) || (d->is_uint && v != (double)(unsigned)v)) {
+		snprintf(err, errlen, "%s.%s: %s in %g..%g", d->det[0] ? d->det : "scoring", d->name,
+			 d->is_uint ? "a whole number" : "a number", d->min, d->max);
 		return -1;
 	}
-	*out = json_number_value(v);
+	char *p = (char *)c + d->off;
+	if (d->is_uint) {
+		unsigned u = (unsigned)v;
+		memcpy(p, &u, sizeof(u));
+	} else {
+		memcpy(p, &v, sizeof(v));
+	}
 	return 0;
+}
+
+int
+nfw_detect_config_set(struct nfw_detect_config *c, const char *detector, const char *name, double v,
+		      char *err, size_t errlen)
+{
+	bool det_known = false;
+	for (unsigned i = 0; i < NPARAMS; i++) {
+		const char *dn = params[i].det[0] ? params[i].det : "scoring";
+		if (strcmp(dn, detector) != 0)
+			continue;
+		det_known = true;
+		if (strcmp(params[i].name, name) == 0)
+			return param_set(c, &params[i], v, err, errlen);
+	}
+	if (!det_known) {
+		snprintf(err, errlen, "no detector '%s' (beaconing, port_scan, lateral_movement, exfiltration, "
+			 "dns_tunneling, volumetric, scoring)", detector);
+		return -1;
+	}
+	size_t used = (size_t)snprintf(err, errlen, "%s has no parameter '%s' (", detector, name);
+	for (unsigned i = 0; i < NPARAMS && used < errlen; i++) {
+		const char *dn = params[i].det[0] ? params[i].det : "scoring";
+		if (strcmp(dn, detector) == 0)
+			used += (size_t)snprintf(err + used, errlen - used, "%s%s", err[used - 1] == '(' ? "" : ", ",
+						 params[i].name);
+	}
+	if (used < errlen)
+		snprintf(err + used, errlen - used, ")");
+	return -1;
 }
 
 int
@@ -111,68 +218,46 @@ nfw_detect_config_load(struct nfw_detect_config *c, const char *path, char *err,
 	    load_prefixes(json_object_get(r, "home"), c->home, &c->nhome, "home", err, errlen))
 		goto out;
 	json_t *roles = json_object_get(r, "roles");
-	static const char *const rn[] = {
-#define NFW_X_RN_(n, s) s,
-		NFW_ROLES(NFW_X_RN_)
-#undef NFW_X_RN_
-	};
 	for (unsigned i = 0; roles != NULL && i < NFW_ROLE__MAX; i++) {
-		json_t *a = json_object_get(roles, rn[i]);
+		json_t *a = json_object_get(roles, nfw_role_str(i));
 		char where[48];
-		snprintf(where, sizeof(where), "roles.%s", rn[i]);
+		snprintf(where, sizeof(where), "roles.%s", nfw_role_str(i));
 		if (a != NULL && load_prefixes(a, c->role[i], &c->nrole[i], where, err, errlen))
 			goto out;
 	}
-	double v;
-	json_t *b = json_object_get(r, "beaconing");
-	if (b != NULL) {
-		v = c->beacon_min_events;
-		if (load_num(b, "min_events", 3, 1e6, &v, "beaconing", err, errlen))
+	for (unsigned i = 0; i < NPARAMS; i++) {
+		const struct param_def *d = &params[i];
+		json_t *o = d->det[0] ? json_object_get(r, d->det) : r;
+		json_t *v = json_object_get(o, d->name);
+		if (v == NULL)
+			continue;
+		if (!json_is_number(v)) {
+			snprintf(err, errlen, "%s.%s: a number", d->det[0] ? d->det : "config", d->name);
 			goto out;
-		c->beacon_min_events = (unsigned)v;
-		if (load_num(b, "max_jitter", 0, 1, &c->beacon_max_jitter, "beaconing", err, errlen) ||
-		    load_num(b, "min_on_period", 0, 1, &c->beacon_min_on_period, "beaconing", err, errlen) ||
-		    load_num(b, "min_period_s", 0, 86400, &c->beacon_min_period_s, "beaconing", err, errlen))
+		}
+		if (param_set(c, d, json_number_value(v), err, errlen) != 0)
 			goto out;
 	}
-	json_t *s = json_object_get(r, "port_scan");
-	if (s != NULL) {
-		if (load_num(s, "prefilter", 1, 1e9, &c->scan_prefilter, "port_scan", err, errlen))
-			goto out;
-		v = c->scan_min_dsts;
-		if (load_num(s, "min_dsts", 2, 1e9, &v, "port_scan", err, errlen))
-			goto out;
-		c->scan_min_dsts = (unsigned)v;
-		v = c->scan_min_ports;
-		if (load_num(s, "min_ports", 2, 65536, &v, "port_scan", err, errlen))
-			goto out;
-		c->scan_min_ports = (unsigned)v;
-	}
-	json_t *l = json_object_get(r, "lateral_movement");
-	if (l != NULL) {
-		v = c->lateral_min_dsts;
-		if (load_num(l, "min_dsts", 2, 1e9, &v, "lateral_movement", err, errlen))
-			goto out;
-		c->lateral_min_dsts = (unsigned)v;
-	}
-	json_t *x = json_object_get(r, "exfiltration");
-	if (x != NULL && load_num(x, "min_bytes", 1, 1e15, &c->exfil_min_bytes, "exfiltration", err, errlen))
-		goto out;
-	json_t *n = json_object_get(r, "dns_tunneling");
-	if (n != NULL && (load_num(n, "min_flows", 1, 1e12, &c->dns_min_flows, "dns_tunneling", err, errlen) ||
-			  load_num(n, "min_request", 1, 65535, &c->dns_min_request, "dns_tunneling", err, errlen)))
-		goto out;
-	json_t *vo = json_object_get(r, "volumetric");
-	if (vo != NULL && (load_num(vo, "prefilter", 1, 1e15, &c->vol_prefilter, "volumetric", err, errlen) ||
-			   load_num(vo, "min_pps", 1, 1e12, &c->vol_min_pps, "volumetric", err, errlen) ||
-			   load_num(vo, "min_sources", 1, 1e9, &c->vol_min_sources, "volumetric", err, errlen)))
-		goto out;
-	if (load_num(r, "min_score", 0, 100, &c->min_score, "config", err, errlen))
-		goto out;
 	rc = 0;
 out:
 	json_decref(r);
 	return rc;
+}
+
+void
+nfw_detect_reconfigure(struct nfw_detect *d, const struct nfw_detect_config *c)
+{
+	struct nfw_detect_config n = *c;
+	/* table sizes were fixed at create */
+	n.beacon_max_tuples = d->cfg.beacon_max_tuples;
+	n.fanout_max_sources = d->cfg.fanout_max_sources;
+	d->cfg = n;
+}
+
+const struct nfw_detect_config *
+nfw_detect_config_get(const struct nfw_detect *d)
+{
+	return &d->cfg;
 }
 
 struct nfw_detect *

@@ -113,6 +113,9 @@ enum nfw_role {
 	NFW_ROLE__MAX
 };
 
+/** "resolvers", "backup", ... as in the configuration file. */
+const char *nfw_role_str(unsigned r);
+
 #define NFW_DETECT_MAX_PREFIXES 32
 
 struct nfw_detect_config {
@@ -164,6 +167,17 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  */
 int nfw_detect_config_load(struct nfw_detect_config *c, const char *path, char *err, size_t errlen);
 
+/*
+ * The numeric settings one at a time (the CLI's `set detector NAME param
+ * VALUE`, `show config`): detector names as in the file, plus "scoring" for
+ * min_score.
+ */
+unsigned nfw_detect_param_count(void);
+int nfw_detect_param_info(unsigned i, const char **detector, const char **name, double *min, double *max);
+double nfw_detect_param_get(const struct nfw_detect_config *c, unsigned i);
+/** 0, or -1 with a message naming the detector's parameters or the range. */
+int nfw_detect_config_set(struct nfw_detect_config *c, const char *detector, const char *name, double v,
+			  char *err, size_t errlen);
 
 struct nfw_detect_stats {
 	uint64_t flows;
@@ -180,6 +194,9 @@ struct nfw_detect;
 /** NULL with errno ENOMEM. The configuration is copied. */
 struct nfw_detect *nfw_detect_create(const struct nfw_detect_config *c);
 void nfw_detect_free(struct nfw_detect *d);
+/** New thresholds, home networks and roles from now on (table sizes stay as created). */
+void nfw_detect_reconfigure(struct nfw_detect *d, const struct nfw_detect_config *c);
+const struct nfw_detect_config *nfw_detect_config_get(const struct nfw_detect *d);
 
 /** One flow (a stitched session). */
 void nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f);

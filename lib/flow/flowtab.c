@@ -183,7 +183,7 @@ exporter_id(struct nfw_flowtab *t, const struct nfw_flow *r)
 }
 
 static void
-emit_entry(struct nfw_flowtab *t, const struct flowent *e, uint8_t reason)
+entry_view(const struct nfw_flowtab *t, const struct flowent *e, uint8_t reason, struct nfw_flow_closed *out)
 {
 	struct nfw_flow_closed c;
 	const struct expent *x = &t->exps[e->key.exp_id];
@@ -212,6 +212,14 @@ emit_entry(struct nfw_flowtab *t, const struct flowent *e, uint8_t reason)
 	c.f.tos = e->tos;
 	c.records = e->records;
 	c.reason = reason;
+	*out = c;
+}
+
+static void
+emit_entry(struct nfw_flowtab *t, const struct flowent *e, uint8_t reason)
+{
+	struct nfw_flow_closed c;
+	entry_view(t, e, reason, &c);
 	t->st.closed[reason]++;
 	t->p.emit(&c, t->p.emit_arg);
 }
@@ -465,6 +473,21 @@ nfw_flowtab_flush(struct nfw_flowtab *t)
 		}
 		i++;
 	}
+}
+
+uint32_t
+nfw_flowtab_scan(const struct nfw_flowtab *t, uint32_t cursor, unsigned budget,
+		 void (*fn)(const struct nfw_flow_closed *c, void *arg), void *arg, bool *done)
+{
+	uint32_t i = cursor;
+	for (unsigned k = 0; k < budget && i <= t->mask; k++, i++)
+		if (t->slots[i].sig != 0) {
+			struct nfw_flow_closed c;
+			entry_view(t, &t->ent[t->slots[i].idx], NFW_FLOW_CLOSE_FLUSH, &c);
+			fn(&c, arg);
+		}
+	*done = i > t->mask;
+	return i;
 }
 
 void

@@ -32,6 +32,7 @@
  */
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "nfw_flow.h"
@@ -111,6 +112,16 @@ unsigned nfw_flowtab_age(struct nfw_flowtab *t, unsigned budget);
 
 /** Close and emit every flow (reason flush). */
 void nfw_flowtab_flush(struct nfw_flowtab *t);
+
+/**
+ * Look at the open flows without changing them: visits up to `budget` slots
+ * from `cursor` (start at 0), calling fn with each flow as it stands
+ * (reason FLUSH, not counted as closed). Returns the cursor to continue
+ * from; *done is true once the whole table was seen. A scan in slices of a
+ * few thousand slots keeps a worker's loop short (`show flows top`).
+ */
+uint32_t nfw_flowtab_scan(const struct nfw_flowtab *t, uint32_t cursor, unsigned budget,
+			  void (*fn)(const struct nfw_flow_closed *c, void *arg), void *arg, bool *done);
 
 void nfw_flowtab_stats_get(const struct nfw_flowtab *t, struct nfw_flowtab_stats *s);
 
