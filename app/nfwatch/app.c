@@ -73,7 +73,8 @@ app_setup(struct app *a, char *err, size_t errlen)
 	a->tsc_hz = rte_get_tsc_hz();
 	a->tsc0 = rte_get_tsc_cycles();
 	a->start_ms = wall_now_ms();
-	a->detect = a->cfg.findings[0] != '\0' || a->cfg.report[0] != '\0';
+	a->detect = a->cfg.detect || a->cfg.findings[0] != '\0' || a->cfg.report[0] != '\0';
+	a->sketches = a->cfg.mode == MODE_FULL || (a->detect && a->cfg.mode >= MODE_FLOW);
 	for (unsigned i = 0; a->detect && i < a->nworkers; i++) {
 		char name[RTE_RING_NAMESIZE];
 		snprintf(name, sizeof(name), "to_ctl_%u", i);

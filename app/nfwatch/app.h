@@ -30,8 +30,11 @@
 #include <rte_ring.h>
 
 #include "nfw_capture.h"
+#include "nfw_ctl.h"
 #include "nfw_decode.h"
+#include "nfw_filter.h"
 #include "nfw_flowtab.h"
+#include "nfw_sketch.h"
 #include "nfw_store.h"
 
 #define APP_MAX_WORKERS 16
@@ -62,6 +65,59 @@ struct app_cfg {
 	unsigned epoch_s;           /* detectors run every epoch_s seconds */
 	struct nfw_prefix allow[APP_MAX_ALLOW];
 	unsigned nallow;
+	bool interactive;           /* -i: the prompt on the main lcore */
+	char cmdline_file[1024];    /* commands to run at start */
+	char ctl_socket[108];       /* unix socket for nfwatch-ctl ("" = none) */
+	bool telemetry;             /* /nfwatch/... endpoints (on unless --no-telemetry) */
+	bool detect;                /* --detect: detectors on the control thread */
+};
+
+/* Which exporters a worker takes: deny first, then allow (empty allow = all). */
+struct acl {
+	struct nfw_prefix allow[APP_MAX_ALLOW];
+	unsigned nallow;
+	struct nfw_prefix deny[APP_MAX_ALLOW];
+	unsigned ndeny;
+};
+
+/*
+ * A request from the control thread to one worker, served between bursts
+ * (and while paused): the control thread fills it and bumps seq; the worker
+ * does it and sets done = seq. Nothing the worker owns is read or written
+ * by anyone else; the buffers belong to the requester.
+ */
+enum wreq_kind {
+	WREQ_EXPORTERS,  /* copy the decoder's exporters to out (struct nfw_ctl_exporter) */
+	WREQ_TEMPLATES,  /* copy the template cache to out (struct nfw_ctl_template) */
+	WREQ_TOPFLOWS,   /* the topn largest open flows matching filter, a slice per loop */
+	WREQ_SAMPLING,   /* sampling override for addr */
+	WREQ_ACL,        /* take the exporter allow / deny lists in acl */
+	WREQ_ROTATE,     /* close the segment file, start the next */
+	WREQ_FLUSH,      /* close every open flow */
+};
+
+struct wreq {
+	uint32_t seq;
+	uint32_t done;
+	enum wreq_kind kind;
+	int rc;
+	uint8_t addr[16];
+	uint32_t rate;
+	const struct acl *acl;
+	const struct nfw_filter *filter;
+	unsigned topn;
+	enum nfw_ctl_by by;
+	void *out;
+	unsigned max, n;
+	uint32_t cursor;
+	bool scanning;
+};
+
+/* The sketches of one epoch: heavy hitters by bytes and distinct counts. */
+struct sketch_set {
+	struct nfw_topk *src, *dst, *port;
+	struct nfw_hll *srcs, *dsts;
+	uint64_t updates;
 };
 
 /* Parse app options (after "--"). 0, or -1 with a message printed. */
@@ -127,6 +183,11 @@ struct worker {
 	struct exp_sum *last_sum;
 	unsigned nsums;
 	uint64_t sums_overflow;
+	struct acl acl;
+	struct wreq req;
+	struct sketch_set sk[2];    /* double-buffered: the worker fills sk[cur] */
+	unsigned sk_cur;
+	uint32_t sk_epoch;          /* the epoch sk[cur] belongs to (acknowledged) */
 	uint8_t linear[16384];
 } __rte_cache_aligned;
 
@@ -137,12 +198,23 @@ struct app {
 	volatile bool quit;
 	bool detect;
 	volatile bool paused;
+	bool sketches;              /* per-worker sketches of closed flows */
+	uint32_t sk_epoch;          /* the control thread bumps it to swap the sketches */
 	uint64_t start_ms;
 	uint64_t tsc_hz;
 	uint64_t tsc0;
 };
 
 extern struct app g_app;
+
+/* every worker's counters summed (decoder, flow table and segment counters too) */
+struct totals {
+	struct wstats st;
+	struct nfw_decode_stats dec;
+	struct nfw_flowtab_stats ft;
+	struct nfw_segw_stats seg;
+};
+void sum_all(struct app *a, struct totals *t);
 
 /* app.c: workers, their state and rings; 0 or -1 with err */
 int app_setup(struct app *a, char *err, size_t errlen);
@@ -156,7 +228,16 @@ void ports_close(struct app *a);
 int worker_init(struct app *a, struct worker *w, char *err, size_t errlen);
 int worker_main(void *arg);
 void worker_fini(struct worker *w);
-bool allow_check(const struct app_cfg *c, const uint8_t addr[16]);
+bool allow_check(const struct acl *acl, const uint8_t addr[16]);
+void acl_from_cfg(struct acl *acl, const struct app_cfg *c);
+/* run a request on worker w, waiting at most timeout_ms; 0, or -1 (no answer) */
+int worker_request(struct app *a, struct worker *w, struct wreq *r, unsigned timeout_ms);
+/* sketches */
+int sketch_set_init(struct sketch_set *s);
+void sketch_set_free(struct sketch_set *s);
+void sketch_set_clear(struct sketch_set *s);
+void sketch_set_merge(struct sketch_set *dst, const struct sketch_set *src);
+void sketch_set_add(struct sketch_set *s, const struct nfw_flow *f);
 unsigned shard_of(const struct nfw_flow *f, unsigned nshards);
 
 #endif

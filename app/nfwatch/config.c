@@ -17,6 +17,7 @@
  *     --flows N (per shard)  --flow-idle S  --burst N  --ring N  --rxq N
  *     --rxd N  --mbufs N  --allow PREFIX (repeat)  --summary-json FILE
  *     --findings FILE.ndjson  --report FILE.json  --detect-config FILE  --epoch S
+ *     -i (the prompt)  --cmdline-file FILE  --ctl-socket PATH  --no-telemetry
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +52,7 @@ cfg_defaults(struct app_cfg *c)
 	c->rxq_per_port = 1;
 	c->nb_rxd = 1024;
 	c->epoch_s = 10;
+	c->telemetry = true;
 }
 
 /* words of the profile (`eal`, `vdev`) and app options, appended to lists */
@@ -209,7 +211,12 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "stats-interval", required_argument, NULL, 'i' },
+		{ "stats-interval", required_argument, NULL, 'I' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "cmdline-file", required_argument, NULL, 'C' },
+		{ "ctl-socket", required_argument, NULL, 'S' },
+		{ "no-telemetry", no_argument, NULL, 'T' },
+		{ "detect", no_argument, NULL, 'x' },
 		{ "segments", required_argument, NULL, 's' },
 		{ "rotate", required_argument, NULL, 'r' },
 		{ "codec", required_argument, NULL, 'c' },
@@ -231,7 +238,7 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 	};
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hi", opts, NULL)) != -1) {
 		switch (o) {
 		case 'm':
 			if (strcmp(optarg, "rxonly") == 0) c->mode = MODE_RXONLY;
@@ -244,7 +251,22 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 			}
 			break;
 		case 'd': if (parse_uint("duration", optarg, 0, 86400 * 365, &c->duration_s)) return -1; break;
-		case 'i': if (parse_uint("stats-interval", optarg, 0, 86400, &c->stats_interval_s)) return -1; break;
+		case 'i': c->interactive = true; break;
+		case 'T': c->telemetry = false; break;
+		case 'x': c->detect = true; break;
+		case 'C':
+		case 'S': {
+			char *dst = o == 'C' ? c->cmdline_file : c->ctl_socket;
+			size_t cap = o == 'C' ? sizeof(c->cmdline_file) : sizeof(c->ctl_socket);
+			if (strlen(optarg) >= cap) {
+				fprintf(stderr, "nfwatch: --%s: path longer than %zu characters\n",
+					o == 'C' ? "cmdline-file" : "ctl-socket", cap - 1);
+				return -1;
+			}
+			snprintf(dst, cap, "%s", optarg);
+			break;
+		}
+		case 'I': if (parse_uint("stats-interval", optarg, 0, 86400, &c->stats_interval_s)) return -1; break;
 		case 's':
 			if (strlen(optarg) >= sizeof(c->segments)) {
 				fprintf(stderr, "nfwatch: --segments path too long\n");
@@ -293,7 +315,9 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 			       "         [--codec none|lz4|zstd] [--flows N] [--flow-idle S] [--burst N]\n"
 			       "         [--ring N] [--rxq N] [--rxd N] [--mbufs N] [--allow PREFIX]...\n"
 			       "         [--summary-json FILE] [--findings FILE.ndjson] [--report FILE.json]\n"
-			       "         [--detect-config FILE] [--epoch S]\n");
+			       "         [--detect-config FILE] [--epoch S]\n"
+			       "         [-i | --interactive] [--cmdline-file FILE] [--ctl-socket PATH]\n"
+			       "         [--no-telemetry] [--detect]\n");
 			exit(0);
 		default:
 			return -1;
@@ -308,8 +332,8 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 				"(or --mode flow)\n");
 		return -1;
 	}
-	if ((c->findings[0] != '\0' || c->report[0] != '\0') && c->mode < MODE_FLOW) {
-		fprintf(stderr, "nfwatch: --findings and --report need flows: --mode flow or full\n");
+	if ((c->detect || c->findings[0] != '\0' || c->report[0] != '\0') && c->mode < MODE_FLOW) {
+		fprintf(stderr, "nfwatch: --detect, --findings and --report need flows: --mode flow or full\n");
 		return -1;
 	}
 	if ((c->ring_size & (c->ring_size - 1)) != 0) {
@@ -319,8 +343,18 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 	return 0;
 }
 
-bool
-allow_check(const struct app_cfg *c, const uint8_t addr[16])
+void
+acl_from_cfg(struct acl *acl, const struct app_cfg *c)
 {
-	return c->nallow == 0 || nfw_prefix_match(c->allow, c->nallow, addr);
+	memset(acl, 0, sizeof(*acl));
+	memcpy(acl->allow, c->allow, sizeof(c->allow));
+	acl->nallow = c->nallow;
+}
+
+bool
+allow_check(const struct acl *acl, const uint8_t addr[16])
+{
+	if (acl->ndeny > 0 && nfw_prefix_match(acl->deny, acl->ndeny, addr))
+		return false;
+	return acl->nallow == 0 || nfw_prefix_match(acl->allow, acl->nallow, addr);
 }

@@ -12,6 +12,7 @@
  * flushes its flow table and closes its segment file. Nothing received is
  * lost on a clean stop.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,8 @@ emit_closed(const struct nfw_flow_closed *c, void *arg)
 		w->st.misrouted++;
 	if (w->segw != NULL && nfw_segw_put(w->segw, c) != 0)
 		w->st.seg_errors++;
+	if (g_app.sketches)
+		sketch_set_add(&w->sk[w->sk_cur], &c->f);
 	if (w->to_ctl != NULL) {
 		struct nfw_flow copy = c->f; /* the ring API takes a non-const object */
 		if (rte_ring_enqueue_elem(w->to_ctl, &copy, sizeof(copy)) == 0)
@@ -48,6 +51,11 @@ worker_init(struct app *a, struct worker *w, char *err, size_t errlen)
 	w->dec = nfw_decode_create(NULL);
 	if (w->dec == NULL) {
 		snprintf(err, errlen, "decoder for worker %u: out of memory", w->id);
+		return -1;
+	}
+	acl_from_cfg(&w->acl, c);
+	if (a->sketches && (sketch_set_init(&w->sk[0]) != 0 || sketch_set_init(&w->sk[1]) != 0)) {
+		snprintf(err, errlen, "sketches for worker %u: out of memory", w->id);
 		return -1;
 	}
 	if (c->mode >= MODE_FLOW) {
@@ -88,6 +96,8 @@ worker_fini(struct worker *w)
 	w->ft = NULL;
 	nfw_decode_free(w->dec);
 	w->dec = NULL;
+	sketch_set_free(&w->sk[0]);
+	sketch_set_free(&w->sk[1]);
 }
 
 /*
@@ -189,7 +199,7 @@ handle_pkt(struct app *a, struct worker *w, struct rte_mbuf *m, uint64_t t_ms)
 		w->st.skipped[skip]++;
 		return;
 	}
-	if (!allow_check(&a->cfg, pkt.src.addr)) {
+	if (!allow_check(&w->acl, pkt.src.addr)) {
 		w->st.denied++;
 		return;
 	}
@@ -219,6 +229,148 @@ handle_pkt(struct app *a, struct worker *w, struct rte_mbuf *m, uint64_t t_ms)
 	}
 }
 
+/* ---- requests from the control thread ---- */
+
+struct exp_walk {
+	struct wreq *r;
+	const struct worker *w;
+};
+
+static int
+tpl_copy(const struct nfw_template_info *t, void *arg)
+{
+	struct exp_walk *x = arg;
+	struct wreq *r = x->r;
+	if (r->n == r->max)
+		return 1;
+	struct nfw_ctl_template *o = &((struct nfw_ctl_template *)r->out)[r->n++];
+	struct nfw_exporter_info ei;
+	memset(o, 0, sizeof(*o));
+	o->t = *t;
+	o->lcore = x->w->lcore;
+	if (nfw_decode_exporter_get(x->w->dec, t->exporter_idx, &ei) == 0)
+		o->exporter = ei.addr;
+	return 0;
+}
+
+static uint64_t
+flow_key(const struct nfw_flow_closed *c, enum nfw_ctl_by by)
+{
+	return by == NFW_CTL_BY_BYTES ? c->f.bytes : by == NFW_CTL_BY_PACKETS ? c->f.packets : c->records;
+}
+
+/* keep the topn largest in out[0..n), smallest last */
+static void
+top_keep(const struct nfw_flow_closed *c, void *arg)
+{
+	struct wreq *r = arg;
+	struct nfw_flow_closed *o = r->out;
+	if (r->filter != NULL && !nfw_filter_match(r->filter, &c->f))
+		return;
+	uint64_t v = flow_key(c, r->by);
+	unsigned lim = r->topn < r->max ? r->topn : r->max;
+	if (r->n == lim && (lim == 0 || v <= flow_key(&o[r->n - 1], r->by)))
+		return;
+	unsigned i = r->n < lim ? r->n++ : r->n - 1;
+	while (i > 0 && flow_key(&o[i - 1], r->by) < v) {
+		o[i] = o[i - 1];
+		i--;
+	}
+	o[i] = *c;
+}
+
+/* Serve the pending request; true when it is answered. */
+static bool
+serve(struct worker *w, struct wreq *r)
+{
+	r->rc = 0;
+	switch (r->kind) {
+	case WREQ_EXPORTERS:
+		r->n = 0;
+		for (unsigned k = 0; k < nfw_decode_exporter_count(w->dec) && r->n < r->max; k++) {
+			struct nfw_ctl_exporter *o = &((struct nfw_ctl_exporter *)r->out)[r->n];
+			memset(o, 0, sizeof(*o));
+			if (nfw_decode_exporter_get(w->dec, k, &o->info) == 0) {
+				o->lcore = w->lcore;
+				r->n++;
+			}
+		}
+		return true;
+	case WREQ_TEMPLATES: {
+		struct exp_walk x = { r, w };
+		r->n = 0;
+		nfw_decode_templates_walk(w->dec, tpl_copy, &x);
+		return true;
+	}
+	case WREQ_TOPFLOWS: {
+		bool done = true;
+		if (!r->scanning) {
+			r->scanning = true;
+			r->cursor = 0;
+			r->n = 0;
+		}
+		if (w->ft != NULL)
+			r->cursor = nfw_flowtab_scan(w->ft, r->cursor, 8192, top_keep, r, &done);
+		if (done)
+			r->scanning = false;
+		return done;
+	}
+	case WREQ_SAMPLING:
+		r->rc = nfw_decode_set_sampling_override(w->dec, r->addr, r->rate);
+		return true;
+	case WREQ_ACL:
+		w->acl = *r->acl;
+		return true;
+	case WREQ_ROTATE:
+		if (w->segw != NULL && nfw_segw_rotate(w->segw) != 0) {
+			w->st.seg_errors++;
+			r->rc = -EIO;
+		}
+		return true;
+	case WREQ_FLUSH:
+		if (w->ft != NULL)
+			nfw_flowtab_flush(w->ft);
+		return true;
+	}
+	return true;
+}
+
+/* between bursts: answer the control thread, swap the sketches when asked */
+static inline void
+control_point(struct app *a, struct worker *w)
+{
+	uint32_t seq = __atomic_load_n(&w->req.seq, __ATOMIC_ACQUIRE);
+	if (unlikely(seq != w->req.done) && serve(w, &w->req))
+		__atomic_store_n(&w->req.done, seq, __ATOMIC_RELEASE);
+	uint32_t ep = __atomic_load_n(&a->sk_epoch, __ATOMIC_ACQUIRE);
+	if (unlikely(ep != w->sk_epoch)) {
+		w->sk_cur ^= 1;
+		__atomic_store_n(&w->sk_epoch, ep, __ATOMIC_RELEASE);
+	}
+}
+
+int
+worker_request(struct app *a, struct worker *w, struct wreq *r, unsigned timeout_ms)
+{
+	(void)a;
+	if (__atomic_load_n(&w->req.seq, __ATOMIC_ACQUIRE) != __atomic_load_n(&w->req.done, __ATOMIC_ACQUIRE))
+		return -1; /* still on an earlier request that timed out: do not touch it */
+	uint32_t seq = w->req.done + 1;
+	r->seq = w->req.seq;
+	r->done = w->req.done;
+	r->scanning = false;
+	w->req = *r;
+	__atomic_store_n(&w->req.seq, seq, __ATOMIC_RELEASE);
+	uint64_t hz = rte_get_tsc_hz(), end = rte_get_tsc_cycles() + (uint64_t)timeout_ms * hz / 1000;
+	while (__atomic_load_n(&w->req.done, __ATOMIC_ACQUIRE) != seq) {
+		if (__atomic_load_n(&w->finished, __ATOMIC_ACQUIRE) || rte_get_tsc_cycles() > end)
+			return -1;
+		rte_delay_us_sleep(50);
+	}
+	*r = w->req;
+	return 0;
+}
+
 int
 worker_main(void *arg)
 {
@@ -231,6 +383,7 @@ worker_main(void *arg)
 	while (!a->quit) {
 		uint64_t t0 = rte_get_tsc_cycles();
 		unsigned work = 0;
+		control_point(a, w);
 		if (a->paused) {
 			rte_pause();
 			continue;

@@ -429,6 +429,11 @@ run(struct nfw_ctl *c, const char *line, char *err, size_t errlen)
 		snprintf(err, errlen, "line longer than %d characters", NFW_CTL_MAX_LINE - 1);
 		return NULL;
 	}
+	for (const unsigned char *p = (const unsigned char *)line; *p; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f) {
+			snprintf(err, errlen, "control character 0x%02x in the line", *p);
+			return NULL;
+		}
 	ws = malloc(sizeof(*ws));
 	if (ws == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -20,7 +20,8 @@
  *                     vertical: >= scan_min_ports ports on one destination;
  *                     block: both >= 20) and at least 30 % of its attempts
  *                     failed or unanswered: a poller whose requests are all
- *                     answered is not scanning.
+ *                     answered is not scanning. Answers (service port to
+ *                     ephemeral port) are no attempts at all.
  * Monitoring pollers (role) score lower.
  */
 #include <math.h>
@@ -125,6 +126,12 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 		if (x->udp > 0 || x->attempts > 0)
 			x->replies++;
 	}
+
+	/* a server's answer (from a service port to an ephemeral one) is nobody's probe:
+	 * a resolver's upstream answers must not read as a vertical scan of the resolver
+	 * while its own queries are still on their way to the detectors */
+	if (f->src_port != 0 && f->src_port < 1024 && f->dst_port >= 1024 && f->proto != 1 && f->proto != 58)
+		return;
 
 	uint64_t key = fx->hs;
 	nfw_cms_add(s->pre, key, failed ? 10 : probe ? 5 : 1);

@@ -95,7 +95,7 @@ a = sorted(f['id'] for f in json.load(open(sys.argv[1]))['findings'])
 b = sorted(f['id'] for f in json.load(open(sys.argv[2]))['findings'])
 assert a == b and a, (a, b)
 streamed = [json.loads(l) for l in open(sys.argv[3])]
-assert {f['id'] for f in streamed} == set(a), 'every finding streamed'
+assert {f['id'] for f in streamed} == set(a), ('every finding streamed', {f['id'] for f in streamed} ^ set(a))
 t = json.load(open(sys.argv[4]))
 assert t['totals']['detect_full'] == 0 and t['totals']['to_detect'] == sum(t['flows']['closed'].values())
 print('ok: the appliance found %d, the same as offline; %d lines streamed' % (len(a), len(streamed)))

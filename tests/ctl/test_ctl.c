@@ -450,6 +450,7 @@ test_errors(void **state)
 	if (strstr(out, "{\"error\":\"show: expected port or lcores") == NULL)
 		fail_msg("%s", out);
 	free(out);
+	expect("show \x1b[A lcores", NFW_CTL_ERROR, "error: control character 0x1b in the line\n");
 	expect("", NFW_CTL_OK, "");
 	expect("  # a comment", NFW_CTL_OK, "");
 }

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-worker sketches of closed flows, double-buffered by epoch:
+ * heavy hitters by bytes (space-saving: sources, destinations, protocol /
+ * destination port) and distinct sources and destinations (HyperLogLog).
+ * A worker fills sk[cur]; the control thread bumps the epoch, each worker
+ * flips cur at its next control point and says so; the control thread
+ * then merges the set the worker left (top-k union, HLL register max)
+ * and clears it for the epoch after. The worker never waits.
+ */
+#include <string.h>
+
+#include "app.h"
+
+#define SK_TOPK 256
+#define SK_HLL_P 12
+
+int
+sketch_set_init(struct sketch_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = nfw_topk_create(SK_TOPK);
+	s->dst = nfw_topk_create(SK_TOPK);
+	s->port = nfw_topk_create(SK_TOPK);
+	s->srcs = nfw_hll_create(SK_HLL_P);
+	s->dsts = nfw_hll_create(SK_HLL_P);
+	if (s->src == NULL || s->dst == NULL || s->port == NULL || s->srcs == NULL || s->dsts == NULL) {
+		sketch_set_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+sketch_set_free(struct sketch_set *s)
+{
+	nfw_topk_free(s->src);
+	nfw_topk_free(s->dst);
+	nfw_topk_free(s->port);
+	nfw_hll_free(s->srcs);
+	nfw_hll_free(s->dsts);
+	memset(s, 0, sizeof(*s));
+}
+
+void
+sketch_set_clear(struct sketch_set *s)
+{
+	nfw_topk_clear(s->src);
+	nfw_topk_clear(s->dst);
+	nfw_topk_clear(s->port);
+	nfw_hll_clear(s->srcs);
+	nfw_hll_clear(s->dsts);
+	s->updates = 0;
+}
+
+void
+sketch_set_merge(struct sketch_set *dst, const struct sketch_set *src)
+{
+	nfw_topk_merge(dst->src, src->src);
+	nfw_topk_merge(dst->dst, src->dst);
+	nfw_topk_merge(dst->port, src->port);
+	nfw_hll_merge(dst->srcs, src->srcs);
+	nfw_hll_merge(dst->dsts, src->dsts);
+	dst->updates += src->updates;
+}
+
+void
+sketch_set_add(struct sketch_set *s, const struct nfw_flow *f)
+{
+	uint64_t hs = nfw_hash64(f->src_addr, 16, 0x5eed), hd = nfw_hash64(f->dst_addr, 16, 0x5eed);
+	uint8_t port[16] = { 0 };
+	port[0] = f->proto;
+	port[1] = (uint8_t)(f->dst_port >> 8);
+	port[2] = (uint8_t)f->dst_port;
+	nfw_topk_add(s->src, hs, f->src_addr, f->bytes);
+	nfw_topk_add(s->dst, hd, f->dst_addr, f->bytes);
+	nfw_topk_add(s->port, (uint64_t)f->proto << 16 | f->dst_port, port, f->bytes);
+	nfw_hll_add(s->srcs, hs);
+	nfw_hll_add(s->dsts, hd);
+	s->updates++;
+}
