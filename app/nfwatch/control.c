@@ -379,6 +379,18 @@ conn_close(struct conn *k)
 	close(k->fd);
 	k->fd = -1;
 	k->len = 0;
+	k->overflow = false;
+}
+
+static void
+conn_error(struct conn *k, const char *msg)
+{
+	char b[160];
+	int n = snprintf(b, sizeof(b), "1\nerror: %s\n", msg);
+	if (send(k->fd, b, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* the client is gone: nothing more to tell it */
+	}
+	conn_close(k);
 }
 
 static void
@@ -390,11 +402,7 @@ conn_answer(struct control *c, struct conn *k)
 	enum nfw_ctl_status st;
 	*nl = '\0';
 	if (memchr(k->buf, '\0', (size_t)(nl - k->buf)) != NULL) {
-		static const char bin[] = "1\nerror: a NUL byte in the line\n";
-		if (send(k->fd, bin, sizeof(bin) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-			/* gone */
-		}
-		conn_close(k);
+		conn_error(k, "a NUL byte in the line");
 		return;
 	}
 	if (nl > k->buf && nl[-1] == '\r')
@@ -434,15 +442,13 @@ socket_poll(struct control *c)
 		for (i = 0; i < CTL_MAX_CONNS && c->conns[i].fd >= 0; i++)
 			;
 		if (i == CTL_MAX_CONNS) {
-			static const char busy[] = "1\nerror: too many control connections\n";
-			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-				/* nothing more to tell it */
-			}
-			close(fd);
+			struct conn busy = { .fd = fd };
+			conn_error(&busy, "too many control connections");
 			continue;
 		}
 		c->conns[i].fd = fd;
 		c->conns[i].len = 0;
+		c->conns[i].overflow = false;
 		c->conns[i].since_ms = control_now_ms();
 	}
 	for (unsigned i = 0; i < CTL_MAX_CONNS; i++) {
@@ -452,14 +458,18 @@ socket_poll(struct control *c)
 		ssize_t n = recv(k->fd, k->buf + k->len, sizeof(k->buf) - 1 - k->len, 0);
 		if (n > 0)
 			k->len += (size_t)n;
-		if (memchr(k->buf, '\n', k->len) != NULL) {
+		if (k->overflow) {
+			bool end = memchr(k->buf, '\n', k->len) != NULL;
+			k->len = 0;
+			if (end)
+				conn_error(k, "line longer than 511 characters");
+			else if (n == 0 || control_now_ms() - k->since_ms > 2000)
+				conn_close(k);
+		} else if (memchr(k->buf, '\n', k->len) != NULL) {
 			conn_answer(c, k);
 		} else if (k->len == sizeof(k->buf) - 1) {
-			static const char big[] = "1\nerror: line longer than 511 characters\n";
-			if (send(k->fd, big, sizeof(big) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-				/* gone */
-			}
-			conn_close(k);
+			k->overflow = true; /* read to its end, then say why (closing early would reset) */
+			k->len = 0;
 		} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 			if (k->len > 0) { /* a last line without its newline */
 				k->buf[k->len++] = '\n';

@@ -39,6 +39,7 @@ struct conn {
 	int fd;
 	uint64_t since_ms;
 	size_t len;
+	bool overflow;     /* the line was too long: the rest is read and dropped up to its newline */
 	char buf[NFW_CTL_MAX_LINE + 8];
 };
 

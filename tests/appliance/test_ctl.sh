@@ -166,6 +166,16 @@ def run(*cmd, ok=0):
     return p
 def exporters():
     return {(e['exporter'], e['port']): e['datagrams'] for e in json.loads(run('-j', 'show exporters').stdout)}
+def raw(data):  # one line straight onto the socket; the whole answer, to EOF
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(sock); s.settimeout(10)
+    s.send(data); got = b''
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        got += b
+    s.close()
+    return got
 def telemetry(cmd):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect(tel)
@@ -200,18 +210,15 @@ assert telemetry('/nfwatch/findings') == {}
 p = run('show', 'port', 'stats', '99999', ok=1)
 assert p.stderr == "error: show port stats: expected all or <port> (0..1023), got '99999'\n", p.stderr
 p = run('x' * 600, ok=2)  # the client refuses it before sending
-raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); raw.connect(sock)
-raw.send(b'y' * 600 + b'\n'); got = raw.recv(4096); raw.close()
+got = raw(b'y' * 600 + b'\n')
 assert got == b'1\nerror: line longer than 511 characters\n', got
 p = run('set', 'sampling', '192.0.2.1', '-5', ok=1)
 assert 'rate' in p.stderr, p.stderr
 p = run('show', 'flows', 'top', '5', 'by', 'bytes', ok=1)
 assert p.stderr == 'error: no flow tables in decode mode\n', p.stderr
-raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); raw.connect(sock)
-raw.send(b'\x00\xff garbage \x01\n'); got = raw.recv(4096); raw.close()
+got = raw(b'\x00\xff garbage \x01\n')
 assert got == b'1\nerror: a NUL byte in the line\n', got
-raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); raw.connect(sock)
-raw.send(b'show \xff\x01 lcores\n'); got = raw.recv(4096); raw.close()
+got = raw(b'show \xff\x01 lcores\n')
 assert got == b'1\nerror: control character 0x01 in the line\n', got
 run('set', 'sampling', '192.0.2.1', '100')
 assert '100' in run('show', 'exporters').stdout
