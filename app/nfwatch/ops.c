@@ -491,14 +491,16 @@ o_set_sampling(void *arg, const uint8_t addr[16], uint32_t rate, char *err, size
 	return 0;
 }
 
+/* drop every prefix of p[] that lies inside x (x itself included) */
 static void
-pfx_remove(struct nfw_prefix *p, unsigned *n, const struct nfw_prefix *x)
+pfx_remove_within(struct nfw_prefix *p, unsigned *n, const struct nfw_prefix *x)
 {
-	for (unsigned i = 0; i < *n; i++)
-		if (p[i].len == x->len && memcmp(p[i].addr, x->addr, 16) == 0) {
+	for (unsigned i = 0; i < *n;) {
+		if (p[i].len >= x->len && nfw_prefix_match(x, 1, p[i].addr))
 			p[i] = p[--*n];
-			return;
-		}
+		else
+			i++;
+	}
 }
 
 static int
@@ -507,8 +509,9 @@ o_exporter_acl(void *arg, bool allow, const struct nfw_prefix *x, char *err, siz
 	struct app *a = arg;
 	struct control *c = &g_ctl;
 	struct acl n = c->acl;
-	pfx_remove(n.allow, &n.nallow, x);
-	pfx_remove(n.deny, &n.ndeny, x);
+	/* the newest word on a prefix wins over older ones inside it */
+	pfx_remove_within(n.allow, &n.nallow, x);
+	pfx_remove_within(n.deny, &n.ndeny, x);
 	struct nfw_prefix *list = allow ? n.allow : n.deny;
 	unsigned *cnt = allow ? &n.nallow : &n.ndeny;
 	if (*cnt == APP_MAX_ALLOW) {

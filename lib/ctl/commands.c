@@ -851,7 +851,7 @@ static const struct ctl_cmd_def defs[] = {
 	{ "allowlist <op:add|del> <role:" ROLES "> <prefix:prefix>", "a role's prefixes (lower scores)", h_allowlist },
 	{ "set sampling <exporter:addr> <rate:uint:0-16777215>", "override an exporter's sampling rate (0 removes)",
 	  h_set_sampling },
-	{ "set exporter <action:allow|deny> <prefix:prefix>", "take or refuse export packets from a prefix",
+	{ "set exporter <action:allow|deny> <prefix:prefix>", "take or refuse a prefix's export packets (deny wins; once any prefix is allowed, only allowed ones are taken)",
 	  h_exporter_acl },
 	{ "start", "resume the workers", h_start },
 	{ "stop", "pause the workers, keeping their state", h_stop },

@@ -47,6 +47,7 @@ wait idle 60
 show exporters
 show templates
 flush flows
+rotate segments
 show top src 3
 show finding $beacon
 show findings type beaconing
@@ -108,6 +109,7 @@ assert got == want, (got, want)
 ps = table('show port stats all')
 assert int(ps[0]['rx_packets']) == q['total']['datagrams'] == int(ps[0]['taken']), (ps, q['total'])
 assert ans['quit'][0] == 'bye', ans['quit']
+assert ans['rotate segments'] == ['segments rotated'], ans['rotate segments']
 PY
 check "script answers equal the offline tool" $?
 
@@ -220,6 +222,17 @@ got = raw(b'\x00\xff garbage \x01\n')
 assert got == b'1\nerror: a NUL byte in the line\n', got
 got = raw(b'show \xff\x01 lcores\n')
 assert got == b'1\nerror: control character 0x01 in the line\n', got
+# the exporter allow / deny list, changed while running
+run('set', 'exporter', 'deny', '192.0.2.1')
+time.sleep(0.3); d1 = exporters(); time.sleep(0.5); d2 = exporters()
+assert d2[('192.0.2.1', 40000)] == d1[('192.0.2.1', 40000)], (d1, d2)
+assert d2[('192.0.2.2', 40001)] > d1[('192.0.2.2', 40001)], (d1, d2)
+lc = [l.split() for l in run('show', 'lcores').stdout.splitlines()]
+assert int(lc[2][lc[0].index('denied')]) > 0, lc
+assert json.loads(run('-j', 'show', 'config').stdout)['appliance']['exporters_denied'] == ['192.0.2.1/32']
+run('set', 'exporter', 'allow', '192.0.2.0/24')
+time.sleep(0.3); d3 = exporters(); time.sleep(0.5); d4 = exporters()
+assert d4[('192.0.2.1', 40000)] > d3[('192.0.2.1', 40000)], (d3, d4)
 run('set', 'sampling', '192.0.2.1', '100')
 assert '100' in run('show', 'exporters').stdout
 assert run('quit').stdout == 'bye\n'
