@@ -22,23 +22,54 @@ struct flowkey {
 };
 _Static_assert(sizeof(struct flowkey) == 40, "flow key is 40 bytes");
 
+/*
+ * An entry is one cache line: everything a record that joins its flow reads
+ * or writes (key, counters, flags, times), so a hit costs the index slot
+ * and this line. Counters are as wide as a flow needs between two exports
+ * (bytes 2^48, packets 2^32, 255 records, a span of 49 days); a record that
+ * would overflow one closes the entry (reason LIMIT) and starts the next,
+ * so nothing is ever lost or wrapped. The rest, written when a flow starts
+ * and read when it leaves, is in a parallel array (struct flowcold).
+ */
+#define BYTES_MAX ((1ull << 48) - 1)
+#define MS_MAX ((1ull << 48) - 1)
+#define RECORDS_MAX 255u
+
 struct flowent {
-	struct flowkey key;
-	uint64_t bytes;
-	uint64_t packets;
-	uint64_t first_ms;
-	uint64_t last_ms;
-	uint32_t records;
+	struct flowkey key;          /* while free: key.src[0..3] holds the next free index */
+	uint64_t bytes : 48;
+	uint64_t records : 8;
+	uint64_t tcp_flags : 8;
+	uint64_t last_ms : 48;
+	uint64_t flags : 8;
+	uint64_t end_reason : 8;
+	uint32_t packets;
+	uint32_t span_ms;            /* last_ms - first_ms */
+};
+_Static_assert(sizeof(struct flowent) == 64, "flow entry is one cache line");
+
+struct flowcold {
 	uint32_t sampling;
 	uint32_t in_if;
 	uint32_t out_if;
-	uint8_t tcp_flags;
-	uint8_t end_reason;
-	uint8_t flags;
 	uint8_t tos;
-	uint32_t next_free;
+	uint8_t pad[3];
 };
-_Static_assert(sizeof(struct flowent) == 96, "flow entry is 96 bytes");
+_Static_assert(sizeof(struct flowcold) == 16, "cold part is 16 bytes");
+
+static inline uint32_t
+next_free(const struct flowent *e)
+{
+	uint32_t v;
+	memcpy(&v, e->key.src, sizeof(v));
+	return v;
+}
+
+static inline void
+set_next_free(struct flowent *e, uint32_t v)
+{
+	memcpy(e->key.src, &v, sizeof(v));
+}
 
 struct slot {
 	uint32_t sig;  /* hash; 0 marks an empty slot (real hashes are forced non-zero) */
@@ -57,6 +88,7 @@ struct nfw_flowtab {
 	struct slot *slots;
 	uint32_t mask;
 	struct flowent *ent;
+	struct flowcold *cold;
 	uint32_t free_head;
 	struct expent *exps;
 	uint32_t nexps;
@@ -125,11 +157,12 @@ nfw_flowtab_create(const struct nfw_flowtab_params *in)
 	t->mask = n - 1;
 	t->slots = calloc(n, sizeof(*t->slots));
 	t->ent = aligned_alloc(64, ((size_t)t->p.max_flows * sizeof(*t->ent) + 63) & ~(size_t)63);
+	t->cold = calloc(t->p.max_flows, sizeof(*t->cold));
 	t->exps = calloc(t->p.max_exporters, sizeof(*t->exps));
-	if (t->slots == NULL || t->ent == NULL || t->exps == NULL)
+	if (t->slots == NULL || t->ent == NULL || t->cold == NULL || t->exps == NULL)
 		goto nomem;
 	for (uint32_t i = 0; i < t->p.max_flows; i++)
-		t->ent[i].next_free = i + 1 < t->p.max_flows ? i + 1 : UINT32_MAX;
+		set_next_free(&t->ent[i], i + 1 < t->p.max_flows ? i + 1 : UINT32_MAX);
 	t->free_head = 0;
 	return t;
 nomem:
@@ -144,6 +177,7 @@ nfw_flowtab_free(struct nfw_flowtab *t)
 	if (t == NULL)
 		return;
 	free(t->exps);
+	free(t->cold);
 	free(t->ent);
 	free(t->slots);
 	free(t);
@@ -152,7 +186,8 @@ nfw_flowtab_free(struct nfw_flowtab *t)
 size_t
 nfw_flowtab_memory(const struct nfw_flowtab *t)
 {
-	return ((size_t)t->mask + 1) * sizeof(struct slot) + (size_t)t->p.max_flows * sizeof(struct flowent) +
+	return ((size_t)t->mask + 1) * sizeof(struct slot) +
+	       (size_t)t->p.max_flows * (sizeof(struct flowent) + sizeof(struct flowcold)) +
 	       (size_t)t->p.max_exporters * sizeof(struct expent);
 }
 
@@ -187,6 +222,7 @@ entry_view(const struct nfw_flowtab *t, const struct flowent *e, uint8_t reason,
 {
 	struct nfw_flow_closed c;
 	const struct expent *x = &t->exps[e->key.exp_id];
+	const struct flowcold *k = &t->cold[e - t->ent];
 
 	memset(&c, 0, sizeof(c));
 	memcpy(c.f.src_addr, e->key.src, 16);
@@ -201,15 +237,15 @@ entry_view(const struct nfw_flowtab *t, const struct flowent *e, uint8_t reason,
 	c.f.version = x->version;
 	c.f.bytes = e->bytes;
 	c.f.packets = e->packets;
-	c.f.start_ms = e->first_ms;
+	c.f.start_ms = e->last_ms - e->span_ms;
 	c.f.end_ms = e->last_ms;
-	c.f.sampling = e->sampling;
-	c.f.in_if = e->in_if;
-	c.f.out_if = e->out_if;
+	c.f.sampling = k->sampling;
+	c.f.in_if = k->in_if;
+	c.f.out_if = k->out_if;
 	c.f.tcp_flags = e->tcp_flags;
 	c.f.end_reason = e->end_reason;
 	c.f.flags = e->flags;
-	c.f.tos = e->tos;
+	c.f.tos = k->tos;
 	c.records = e->records;
 	c.reason = reason;
 	*out = c;
@@ -246,7 +282,7 @@ static void
 entry_release(struct nfw_flowtab *t, uint32_t slot)
 {
 	uint32_t idx = t->slots[slot].idx;
-	t->ent[idx].next_free = t->free_head;
+	set_next_free(&t->ent[idx], t->free_head);
 	t->free_head = idx;
 	slot_remove(t, slot);
 	t->st.active--;
@@ -265,22 +301,31 @@ closes(const struct nfw_flow *r)
 	}
 }
 
-static void
-entry_fill(struct flowent *e, const struct flowkey *k, const struct nfw_flow *r)
+/* a record an entry can hold alone (else it passes through, closed as it came) */
+static inline bool
+fits(const struct nfw_flow *r)
 {
+	return r->bytes <= BYTES_MAX && r->packets <= UINT32_MAX && r->end_ms <= MS_MAX &&
+	       r->start_ms <= r->end_ms && r->end_ms - r->start_ms <= UINT32_MAX;
+}
+
+static void
+entry_fill(struct nfw_flowtab *t, struct flowent *e, const struct flowkey *k, const struct nfw_flow *r)
+{
+	struct flowcold *c = &t->cold[e - t->ent];
 	e->key = *k;
 	e->bytes = r->bytes;
-	e->packets = r->packets;
-	e->first_ms = r->start_ms;
+	e->packets = (uint32_t)r->packets;
 	e->last_ms = r->end_ms;
+	e->span_ms = (uint32_t)(r->end_ms - r->start_ms);
 	e->records = 1;
-	e->sampling = r->sampling;
-	e->in_if = r->in_if;
-	e->out_if = r->out_if;
 	e->tcp_flags = r->tcp_flags;
 	e->end_reason = r->end_reason;
 	e->flags = r->flags;
-	e->tos = r->tos;
+	c->sampling = r->sampling;
+	c->in_if = r->in_if;
+	c->out_if = r->out_if;
+	c->tos = r->tos;
 }
 
 /* The key of a record, or -1 when its exporter does not fit (passed through). */
@@ -307,6 +352,26 @@ pass_through(struct nfw_flowtab *t, const struct nfw_flow *r)
 	struct nfw_flow_closed c = { .f = *r, .records = 1, .reason = NFW_FLOW_CLOSE_FULL };
 	t->st.exporter_full++;
 	t->st.closed[NFW_FLOW_CLOSE_FULL]++;
+	t->p.emit(&c, t->p.emit_arg);
+}
+
+/* one record as a flow of its own, closed at once, as a table entry would give it back */
+static void
+pass_alone(struct nfw_flowtab *t, const struct nfw_flow *r, const struct flowkey *k, uint8_t reason)
+{
+	struct nfw_flow_closed c;
+	const struct expent *x = &t->exps[k->exp_id];
+	c.f = *r;
+	/* no AS, next hop or direction: a table entry does not keep them */
+	memset(c.f.nexthop, 0, sizeof(c.f.nexthop));
+	c.f.src_as = c.f.dst_as = 0;
+	c.f.direction = 0;
+	c.f.pad_ = 0;
+	memcpy(c.f.exporter, x->addr, 16);
+	c.records = 1;
+	c.reason = reason;
+	t->st.created++;
+	t->st.closed[reason]++;
 	t->p.emit(&c, t->p.emit_arg);
 }
 
@@ -353,11 +418,8 @@ nfw_flowtab_add_burst(struct nfw_flowtab *t, const struct nfw_flow *r, unsigned 
 			if (!ok[i])
 				continue;
 			const struct slot *s = &t->slots[h[i] & t->mask];
-			if (s->sig != 0) {
-				/* a 96-byte entry always spans two cache lines */
-				__builtin_prefetch(&t->ent[s->idx]);
-				__builtin_prefetch((const char *)&t->ent[s->idx] + 64);
-			}
+			if (s->sig != 0)
+				__builtin_prefetch(&t->ent[s->idx]); /* one line */
 		}
 		for (unsigned i = 0; i < m; i++) {
 			t->st.records++;
@@ -385,18 +447,29 @@ add_keyed(struct nfw_flowtab *t, const struct nfw_flow *r, const struct flowkey 
 		if (s->sig != h || memcmp(&t->ent[s->idx].key, &k, sizeof(k)) != 0)
 			continue;
 		struct flowent *e = &t->ent[s->idx];
+		if (!fits(r)) { /* too big for any entry: out as it came, the open flow untouched */
+			pass_alone(t, r, &k, NFW_FLOW_CLOSE_LIMIT);
+			return;
+		}
+		uint64_t first = e->last_ms - e->span_ms;
+		uint64_t nfirst = r->start_ms < first ? r->start_ms : first;
+		uint64_t nlast = r->end_ms > e->last_ms ? r->end_ms : e->last_ms;
 		if (r->start_ms > e->last_ms + t->p.stitch_gap_ms) {
 			/* the same key much later: a new conversation */
 			emit_entry(t, e, NFW_FLOW_CLOSE_SUPERSEDED);
-			entry_fill(e, &k, r);
+			entry_fill(t, e, &k, r);
+			t->st.created++;
+		} else if (e->bytes + r->bytes > BYTES_MAX || (uint64_t)e->packets + r->packets > UINT32_MAX ||
+			   e->records == RECORDS_MAX || nlast - nfirst > UINT32_MAX) {
+			/* one more would overflow the entry: close it, the record opens the next */
+			emit_entry(t, e, NFW_FLOW_CLOSE_LIMIT);
+			entry_fill(t, e, &k, r);
 			t->st.created++;
 		} else {
 			e->bytes += r->bytes;
-			e->packets += r->packets;
-			if (r->start_ms < e->first_ms)
-				e->first_ms = r->start_ms;
-			if (r->end_ms > e->last_ms)
-				e->last_ms = r->end_ms;
+			e->packets += (uint32_t)r->packets;
+			e->last_ms = nlast;
+			e->span_ms = (uint32_t)(nlast - nfirst);
 			e->records++;
 			e->tcp_flags |= r->tcp_flags;
 			e->end_reason = r->end_reason;
@@ -409,28 +482,15 @@ add_keyed(struct nfw_flowtab *t, const struct nfw_flow *r, const struct flowkey 
 		}
 		return;
 	}
-	/* a new flow that is over at once, or no room: out as it came */
-	if (closes(r) || t->free_head == UINT32_MAX) {
-		struct nfw_flow_closed c;
-		const struct expent *x = &t->exps[k.exp_id];
-		uint8_t reason = closes(r) ? NFW_FLOW_CLOSE_END : NFW_FLOW_CLOSE_FULL;
-		c.f = *r;
-		/* as a table entry would give it back: no AS, next hop or direction */
-		memset(c.f.nexthop, 0, sizeof(c.f.nexthop));
-		c.f.src_as = c.f.dst_as = 0;
-		c.f.direction = 0;
-		c.f.pad_ = 0;
-		memcpy(c.f.exporter, x->addr, 16);
-		c.records = 1;
-		c.reason = reason;
-		t->st.created++;
-		t->st.closed[reason]++;
-		t->p.emit(&c, t->p.emit_arg);
+	/* a new flow that is over at once, too big for an entry, or no room: out as it came */
+	if (closes(r) || !fits(r) || t->free_head == UINT32_MAX) {
+		pass_alone(t, r, &k, closes(r) ? NFW_FLOW_CLOSE_END : !fits(r) ? NFW_FLOW_CLOSE_LIMIT
+											 : NFW_FLOW_CLOSE_FULL);
 		return;
 	}
 	uint32_t idx = t->free_head;
-	t->free_head = t->ent[idx].next_free;
-	entry_fill(&t->ent[idx], &k, r);
+	t->free_head = next_free(&t->ent[idx]);
+	entry_fill(t, &t->ent[idx], &k, r);
 	t->slots[i].sig = h;
 	t->slots[i].idx = idx;
 	t->st.created++;

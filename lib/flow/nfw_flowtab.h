@@ -25,10 +25,15 @@
  * time: the latest record end the table has seen, so replayed captures age
  * exactly as live traffic would.
  *
- * Memory: max_flows entries of 96 bytes plus an index of 2 x max_flows
- * 8-byte slots: 112 bytes per tracked flow (nfw_flowtab_memory). When the
- * table is full a new flow's record is passed through as its own closed
- * flow and counted (full): never lost.
+ * Memory: max_flows entries of one 64-byte cache line (key, counters,
+ * flags, times) and 16 bytes more (sampling, interfaces, ToS), plus an
+ * index of 2 x max_flows 8-byte slots: 96 bytes per tracked flow
+ * (nfw_flowtab_memory). When the table is full a new flow's record is
+ * passed through as its own closed flow and counted (full): never lost.
+ * An entry holds up to 2^48 bytes, 2^32 packets, 255 records and 49 days
+ * between first and last: a record that would overflow one closes it
+ * (limit) and opens the next; a record beyond that alone passes through
+ * (limit). Sums stay exact.
  */
 
 #include <stddef.h>
@@ -47,7 +52,8 @@ extern "C" {
 	X(AGED,       "aged",       "no record for idle_ms of event time") \
 	X(SUPERSEDED, "superseded", "a later record of the same key started a new flow") \
 	X(FULL,       "full",       "table full: the record passed through unstitched") \
-	X(FLUSH,      "flush",      "flushed at stop or rotation")
+	X(FLUSH,      "flush",      "flushed at stop or rotation") \
+	X(LIMIT,      "limit",      "an entry's counters or span would overflow: closed, the record starts the next")
 
 enum nfw_flow_close {
 #define NFW_X_CL_ENUM_(n, s, h) NFW_FLOW_CLOSE_##n,
