@@ -78,9 +78,25 @@ BM_topk_add(benchmark::State &st)
 	nfw_topk_free(t);
 }
 
+// heavy hitters: count-min (CU, 4096 x 4) + a heap of the k = 256 largest
+void
+BM_hh_add(benchmark::State &st)
+{
+	auto v = keys(1 << 16, 100000);
+	nfw_hh *h = nfw_hh_create(256, 4096, 4, 1);
+	size_t i = 0;
+	uint8_t label[16] = { 0 };
+	for (auto _ : st) {
+		uint64_t k = v[i++ & 0xffff];
+		nfw_hh_add(h, k, label, 1 + (k & 1023));
+	}
+	nfw_hh_free(h);
+}
+
 } // namespace
 
 BENCHMARK(BM_hash64);
+BENCHMARK(BM_hh_add);
 BENCHMARK(BM_cms_add)->Arg(0)->Arg(1);
 BENCHMARK(BM_hll_add)->Arg(12)->Arg(16);
 BENCHMARK(BM_topk_add);

@@ -115,7 +115,7 @@ struct wreq {
 
 /* The sketches of one epoch: heavy hitters by bytes and distinct counts. */
 struct sketch_set {
-	struct nfw_topk *src, *dst, *port;
+	struct nfw_hh *src, *dst, *port;
 	struct nfw_hll *srcs, *dsts;
 	uint64_t updates;
 };

@@ -147,15 +147,23 @@ print_detail(struct app *a, bool live)
 
 /* ---- detection ---- */
 
+/*
+ * Take at most `budget` closed flows from each worker's ring: a ring that
+ * refills as fast as it drains must not keep the control thread here (the
+ * tick, the socket and --duration wait on it); what does not fit the ring
+ * meanwhile is counted by the worker (detect_full) and is in the segments.
+ */
 void
-control_drain(struct app *a, struct control *c)
+control_drain(struct app *a, struct control *c, unsigned budget)
 {
 	struct nfw_flow buf[256];
 	if (c->det == NULL)
 		return;
 	for (unsigned i = 0; i < a->nworkers; i++) {
-		unsigned n;
-		while ((n = rte_ring_dequeue_burst_elem(a->w[i]->to_ctl, buf, sizeof(buf[0]), 256, NULL)) > 0)
+		unsigned n, got = 0;
+		while (got < budget &&
+		       (n = rte_ring_dequeue_burst_elem(a->w[i]->to_ctl, buf, sizeof(buf[0]), 256, NULL)) > 0) {
+			got += n;
 			for (unsigned k = 0; k < n; k++) {
 				if (c->first_ms == 0 || buf[k].start_ms < c->first_ms)
 					c->first_ms = buf[k].start_ms;
@@ -164,6 +172,7 @@ control_drain(struct app *a, struct control *c)
 				nfw_detect_add(c->det, &buf[k]);
 				c->flows++;
 			}
+		}
 	}
 }
 
@@ -287,7 +296,7 @@ void
 control_close(struct app *a, struct control *c, uint64_t packets, uint64_t records)
 {
 	if (c->det != NULL) {
-		control_drain(a, c);
+		control_drain(a, c, UINT32_MAX); /* the workers have finished */
 		control_run_detectors(c);
 		if (a->cfg.report[0] != '\0') {
 			const struct nfw_finding *f;
@@ -497,7 +506,7 @@ control_thread(void *arg)
 		rte_delay_us_sleep(2000);
 		pthread_mutex_lock(&c->lock);
 		uint64_t now = rte_get_tsc_cycles();
-		control_drain(a, c);
+		control_drain(a, c, CTL_DRAIN_BUDGET);
 		if (now >= next_epoch) {
 			control_epoch_sketches(a, c);
 			control_run_detectors(c);

@@ -92,7 +92,8 @@ extern struct control g_ctl;
 int control_open(struct app *a, struct control *c);
 int control_start(struct app *a, struct control *c);
 void control_join(struct control *c);
-void control_drain(struct app *a, struct control *c);
+#define CTL_DRAIN_BUDGET 65536 /* closed flows per worker per 2 ms tick: 32 M/s, more than detection takes */
+void control_drain(struct app *a, struct control *c, unsigned budget);
 void control_close(struct app *a, struct control *c, uint64_t packets, uint64_t records);
 void control_run_detectors(struct control *c);
 void control_epoch_sketches(struct app *a, struct control *c);

@@ -238,7 +238,7 @@ main(int argc, char **argv)
 
 	/* the workers flush their tables at stop: keep taking their closed flows */
 	for (bool all = false; a->detect && !all;) {
-		control_drain(a, ctl);
+		control_drain(a, ctl, CTL_DRAIN_BUDGET);
 		all = true;
 		for (unsigned i = 0; i < a->nworkers; i++)
 			if (!__atomic_load_n(&a->w[i]->finished, __ATOMIC_ACQUIRE))

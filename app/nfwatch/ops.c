@@ -268,14 +268,14 @@ o_top(void *arg, enum nfw_ctl_top what, struct nfw_ctl_talker *out, unsigned max
 		return -1;
 	}
 	control_epoch_sketches(arg, c); /* an epoch ends now: the answer includes the last flows */
-	const struct nfw_topk *t = what == NFW_CTL_TOP_SRC ? c->total.src
-				   : what == NFW_CTL_TOP_DST ? c->total.dst : c->total.port;
+	const struct nfw_hh *t = what == NFW_CTL_TOP_SRC ? c->total.src
+				 : what == NFW_CTL_TOP_DST ? c->total.dst : c->total.port;
 	struct nfw_topk_item *it = calloc(max, sizeof(*it));
 	if (it == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	unsigned n = nfw_topk_list(t, it, max);
+	unsigned n = nfw_hh_list(t, it, max);
 	for (unsigned i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		if (what == NFW_CTL_TOP_PORT)
@@ -330,19 +330,13 @@ o_sketches(void *arg, struct nfw_ctl_sketch *out, unsigned max, char *err, size_
 	/* the memory: every worker's two sets and the control thread's two */
 	unsigned copies = a->nworkers * 2 + 2;
 	static const char *const tn[] = { "top_src_bytes", "top_dst_bytes", "top_port_bytes" };
-	const struct nfw_topk *tk[] = { c->total.src, c->total.dst, c->total.port };
+	const struct nfw_hh *hh[] = { c->total.src, c->total.dst, c->total.port };
 	for (unsigned i = 0; i < 3; i++) {
-		const unsigned k = 256; /* SK_TOPK in sketches.c */
-		uint64_t total = nfw_topk_total(tk[i]);
-		unsigned used = 0;
-		struct nfw_topk_item *all = calloc(k, sizeof(*all));
-		if (all != NULL)
-			used = nfw_topk_list(tk[i], all, k);
-		free(all);
-		snprintf(d, sizeof(d), "k=%u counters; any key above N/k = %.0f bytes is kept", k,
-			 total ? (double)total / k : 0.0);
-		sk_row(&out[i], tn[i], "space-saving", (uint64_t)copies * k * 64, (double)used / k,
-		       total ? 1.0 / k : 0, d, c->total.updates);
+		uint64_t total = nfw_hh_total(hh[i]);
+		snprintf(d, sizeof(d), "count-min 4096x4 + top 256; estimates high by <= %.0f bytes (e*N/w)",
+			 ceil(M_E * (double)total / 4096));
+		sk_row(&out[i], tn[i], "count-min+heap", (uint64_t)copies * nfw_hh_memory(hh[i]), nfw_hh_fill(hh[i]),
+		       M_E / 4096, d, c->total.updates);
 	}
 	size_t m;
 	double f = hll_fill(c->total.srcs, &m);
@@ -365,7 +359,7 @@ o_findings(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, 
 		snprintf(err, errlen, "detection is off: start with --detect, --findings FILE or --report FILE");
 		return -1;
 	}
-	control_drain(a, c);
+	control_drain(a, c, CTL_DRAIN_BUDGET);
 	control_run_detectors(c);
 	struct totals t;
 	sum_all(a, &t);
@@ -562,7 +556,7 @@ o_flush(void *arg, char *err, size_t errlen)
 	if (ask_all(a, &r, err, errlen) != 0)
 		return -1;
 	/* the closed flows come to the detectors through the rings: take them now */
-	control_drain(a, &g_ctl);
+	control_drain(a, &g_ctl, CTL_DRAIN_BUDGET);
 	return 0;
 }
 

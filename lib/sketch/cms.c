@@ -80,6 +80,38 @@ nfw_cms_add(struct nfw_cms *s, uint64_t key, uint64_t count)
 }
 
 uint64_t
+nfw_cms_add_est(struct nfw_cms *s, uint64_t key, uint64_t count)
+{
+	uint32_t cols[16];
+	uint64_t min = UINT64_MAX;
+	s->total += count;
+	for (uint32_t i = 0; i < s->depth; i++) {
+		cols[i] = col(s, key, i);
+		uint64_t v = s->c[(size_t)i * s->width + cols[i]];
+		if (v < min)
+			min = v;
+	}
+	uint64_t target = min + count;
+	if (s->conservative) {
+		for (uint32_t i = 0; i < s->depth; i++) {
+			uint64_t *v = &s->c[(size_t)i * s->width + cols[i]];
+			if (*v < target)
+				*v = target;
+		}
+		return target;
+	}
+	for (uint32_t i = 0; i < s->depth; i++)
+		s->c[(size_t)i * s->width + cols[i]] += count;
+	return target; /* every row grew by count: the smallest is min + count */
+}
+
+uint32_t
+nfw_cms_width(const struct nfw_cms *s)
+{
+	return s->width;
+}
+
+uint64_t
 nfw_cms_estimate(const struct nfw_cms *s, uint64_t key)
 {
 	uint64_t min = UINT64_MAX;

@@ -47,6 +47,9 @@ struct nfw_cms *nfw_cms_create(uint32_t width, uint32_t depth, int conservative,
 void nfw_cms_free(struct nfw_cms *s);
 void nfw_cms_add(struct nfw_cms *s, uint64_t key, uint64_t count);
 uint64_t nfw_cms_estimate(const struct nfw_cms *s, uint64_t key);
+/** Add, and return the key's new estimate (one pass over the rows). */
+uint64_t nfw_cms_add_est(struct nfw_cms *s, uint64_t key, uint64_t count);
+uint32_t nfw_cms_width(const struct nfw_cms *s);
 /** Add src into dst. 0, or -EINVAL when dimensions or seeds differ. */
 int nfw_cms_merge(struct nfw_cms *dst, const struct nfw_cms *src);
 void nfw_cms_clear(struct nfw_cms *s);
@@ -83,12 +86,48 @@ struct nfw_topk;
 struct nfw_topk *nfw_topk_create(uint32_t k);
 void nfw_topk_free(struct nfw_topk *t);
 void nfw_topk_add(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t count);
+/**
+ * Offer a key with a value that replaces its count when larger (a count-min
+ * estimate): held keys move up, a newcomer enters when the table has room
+ * or its value beats the smallest. For nfw_hh; error stays 0.
+ */
+void nfw_topk_offer(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t value);
+/** Keys held now. */
+uint32_t nfw_topk_count(const struct nfw_topk *t);
+/** The smallest count held, 0 while fewer than k keys are held. */
+uint64_t nfw_topk_min(const struct nfw_topk *t);
 /** Merge src into dst (counts of common keys added; the k largest kept). */
 void nfw_topk_merge(struct nfw_topk *dst, const struct nfw_topk *src);
 /** Up to max items, largest count first. Returns how many. */
 unsigned nfw_topk_list(const struct nfw_topk *t, struct nfw_topk_item *out, unsigned max);
 uint64_t nfw_topk_total(const struct nfw_topk *t);
 void nfw_topk_clear(struct nfw_topk *t);
+
+/* ---- heavy hitters: count-min (conservative update) + the k largest estimates ---- */
+
+/*
+ * Every update goes to the count-min; only a key whose new estimate beats
+ * the k-th largest touches the heap, so most updates cost one count-min
+ * update (~10 ns) instead of a heap operation. Mergeable: count-min cells
+ * add, and the candidates of both sides are re-estimated on the merged
+ * counts. Each listed count is an upper bound; count - error (e * N /
+ * width, N the stream total) is a lower bound with probability 1 - e^-depth.
+ */
+struct nfw_hh;
+
+/** k 1..2^16 keys kept, width a power of two (16..2^22), depth 1..16. NULL + errno. */
+struct nfw_hh *nfw_hh_create(uint32_t k, uint32_t width, uint32_t depth, uint64_t seed);
+void nfw_hh_free(struct nfw_hh *h);
+void nfw_hh_add(struct nfw_hh *h, uint64_t key, const uint8_t label[16], uint64_t count);
+/** dst += src. 0, or -EINVAL when shapes or seeds differ. */
+int nfw_hh_merge(struct nfw_hh *dst, const struct nfw_hh *src);
+/** Up to max items, largest first, error = the count-min bound. */
+unsigned nfw_hh_list(const struct nfw_hh *h, struct nfw_topk_item *out, unsigned max);
+void nfw_hh_clear(struct nfw_hh *h);
+uint64_t nfw_hh_total(const struct nfw_hh *h);
+size_t nfw_hh_memory(const struct nfw_hh *h);
+/** Share of keys held (0..1). */
+double nfw_hh_fill(const struct nfw_hh *h);
 
 #ifdef __cplusplus
 }

@@ -196,6 +196,48 @@ nfw_topk_add(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t
 }
 
 void
+nfw_topk_offer(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t value)
+{
+	struct islot *s = ifind(t, key);
+	if (s != NULL) {
+		uint32_t p = s->pos - 1;
+		if (value > t->heap[p].count) {
+			t->heap[p].count = value;
+			sift_down(t, p);
+		}
+		return;
+	}
+	if (t->n == t->k && value <= t->heap[0].count)
+		return;
+	struct node nd = { .key = key, .count = value };
+	if (label != NULL)
+		memcpy(nd.label, label, 16);
+	if (t->n < t->k) {
+		t->heap[t->n] = nd;
+		iput(t, key, t->n);
+		t->n++;
+		sift_up(t, t->n - 1);
+		return;
+	}
+	idel(t, t->heap[0].key);
+	t->heap[0] = nd;
+	iput(t, key, 0);
+	sift_down(t, 0);
+}
+
+uint32_t
+nfw_topk_count(const struct nfw_topk *t)
+{
+	return t->n;
+}
+
+uint64_t
+nfw_topk_min(const struct nfw_topk *t)
+{
+	return t->n < t->k ? 0 : t->heap[0].count;
+}
+
+void
 nfw_topk_merge(struct nfw_topk *dst, const struct nfw_topk *src)
 {
 	uint64_t added = 0;

@@ -254,6 +254,65 @@ test_topk(void **state)
 	free(z.cdf);
 }
 
+/* heavy hitters (count-min + heap): the same top 20 as the truth, bounds that hold, merge */
+static void
+test_hh(void **state)
+{
+	(void)state;
+	const unsigned keys = 100000, n = 1000000, k = 200;
+	struct zipf z = zipf_make(keys, 1.1);
+	uint64_t *truth = calloc(keys, sizeof(uint64_t));
+	struct nfw_hh *h = nfw_hh_create(k, 4096, 4, 7), *a = nfw_hh_create(k, 4096, 4, 7),
+		      *b = nfw_hh_create(k, 4096, 4, 7), *other = nfw_hh_create(k, 2048, 4, 7);
+	assert_non_null(h);
+	uint64_t s = 13, total = 0;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned x = zipf_draw(&z, &s);
+		uint8_t label[16] = { 0 };
+		memcpy(label, &x, sizeof(x));
+		uint64_t w = 1 + (i % 7); /* weighted, like bytes */
+		truth[x] += w;
+		total += w;
+		nfw_hh_add(h, x, label, w);
+		nfw_hh_add(i % 3 ? a : b, x, label, w);
+	}
+	struct nfw_topk_item it[200];
+	unsigned m = nfw_hh_list(h, it, 200);
+	assert_int_equal(m, k);
+	assert_int_equal(nfw_hh_total(h), total);
+	for (unsigned i = 0; i < m; i++) {
+		uint64_t tr = truth[it[i].key];
+		assert_true(it[i].count >= tr);
+		assert_true(it[i].count - it[i].error <= tr);
+		unsigned lk;
+		memcpy(&lk, it[i].label, sizeof(lk));
+		assert_int_equal(lk, it[i].key);
+	}
+	for (unsigned i = 0; i < 20; i++)
+		assert_int_equal(it[i].key, i);
+	/* merge: the union's totals, the same heaviest keys, still upper bounds */
+	assert_int_equal(nfw_hh_merge(a, b), 0);
+	assert_int_equal(nfw_hh_total(a), total);
+	m = nfw_hh_list(a, it, 20);
+	for (unsigned i = 0; i < 20; i++) {
+		assert_int_equal(it[i].key, i);
+		assert_true(it[i].count >= truth[i]);
+	}
+	assert_int_equal(nfw_hh_merge(a, other), -EINVAL);
+	print_message("heavy hitters k=%u, cms 4096x4: top 20 exact, key 0 %llu (true %llu, bound %llu), %zu bytes\n",
+		      k, (unsigned long long)it[0].count, (unsigned long long)truth[0],
+		      (unsigned long long)it[0].error, nfw_hh_memory(h));
+	nfw_hh_clear(h);
+	assert_int_equal(nfw_hh_total(h), 0);
+	assert_int_equal(nfw_hh_list(h, it, 200), 0);
+	nfw_hh_free(h);
+	nfw_hh_free(a);
+	nfw_hh_free(b);
+	nfw_hh_free(other);
+	free(truth);
+	free(z.cdf);
+}
+
 int
 main(void)
 {
@@ -262,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_hll_small_and_merge),
 		cmocka_unit_test(test_cms),
 		cmocka_unit_test(test_topk),
+		cmocka_unit_test(test_hh),
 	};
 	return cmocka_run_group_tests_name("sketch", tests, NULL, NULL);
 }

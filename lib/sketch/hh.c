@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Heavy hitters: a conservative-update count-min over every key and a
+ * top-k of the largest estimates (nfw_sketch.h). An update is one
+ * count-min pass that returns the new estimate; the heap is touched only
+ * when that estimate beats the smallest one held.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfw_sketch.h"
+
+struct nfw_hh {
+	struct nfw_cms *cms;
+	struct nfw_topk *top;
+	uint32_t k;
+};
+
+struct nfw_hh *
+nfw_hh_create(uint32_t k, uint32_t width, uint32_t depth, uint64_t seed)
+{
+	if (k < 1 || k > (1u << 16) || width > (1u << 22)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct nfw_hh *h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->k = k;
+	h->cms = nfw_cms_create(width, depth, 1, seed);
+	h->top = nfw_topk_create(k);
+	if (h->cms == NULL || h->top == NULL) {
+		int e = errno;
+		nfw_hh_free(h);
+		errno = e ? e : ENOMEM;
+		return NULL;
+	}
+	return h;
+}
+
+void
+nfw_hh_free(struct nfw_hh *h)
+{
+	if (h == NULL)
+		return;
+	nfw_cms_free(h->cms);
+	nfw_topk_free(h->top);
+	free(h);
+}
+
+void
+nfw_hh_add(struct nfw_hh *h, uint64_t key, const uint8_t label[16], uint64_t count)
+{
+	uint64_t est = nfw_cms_add_est(h->cms, key, count);
+	if (est > nfw_topk_min(h->top))
+		nfw_topk_offer(h->top, key, label, est);
+}
+
+int
+nfw_hh_merge(struct nfw_hh *dst, const struct nfw_hh *src)
+{
+	int rc = nfw_cms_merge(dst->cms, src->cms);
+	if (rc != 0)
+		return rc;
+	/* both sides' candidates, re-estimated on the merged counts */
+	struct nfw_topk_item *it = malloc(((size_t)dst->k + src->k) * sizeof(*it));
+	if (it == NULL)
+		return -ENOMEM;
+	unsigned n = nfw_topk_list(dst->top, it, dst->k);
+	n += nfw_topk_list(src->top, it + n, src->k);
+	for (unsigned i = 0; i < n; i++)
+		nfw_topk_offer(dst->top, it[i].key, it[i].label, nfw_cms_estimate(dst->cms, it[i].key));
+	free(it);
+	return 0;
+}
+
+unsigned
+nfw_hh_list(const struct nfw_hh *h, struct nfw_topk_item *out, unsigned max)
+{
+	unsigned n = nfw_topk_list(h->top, out, max);
+	uint64_t bound = (uint64_t)ceil(M_E * (double)nfw_cms_total(h->cms) / nfw_cms_width(h->cms));
+	for (unsigned i = 0; i < n; i++)
+		out[i].error = bound < out[i].count ? bound : out[i].count;
+	return n;
+}
+
+void
+nfw_hh_clear(struct nfw_hh *h)
+{
+	nfw_cms_clear(h->cms);
+	nfw_topk_clear(h->top);
+}
+
+uint64_t
+nfw_hh_total(const struct nfw_hh *h)
+{
+	return nfw_cms_total(h->cms);
+}
+
+size_t
+nfw_hh_memory(const struct nfw_hh *h)
+{
+	return nfw_cms_memory(h->cms) + (size_t)h->k * 64; /* heap node + index slots */
+}
+
+double
+nfw_hh_fill(const struct nfw_hh *h)
+{
+	return h->k ? (double)nfw_topk_count(h->top) / h->k : 0;
+}
