@@ -169,9 +169,9 @@ control_drain(struct app *a, struct control *c, unsigned budget)
 					c->first_ms = buf[k].start_ms;
 				if (buf[k].end_ms > c->last_ms)
 					c->last_ms = buf[k].end_ms;
-				nfw_detect_add(c->det, &buf[k]);
-				c->flows++;
 			}
+			nfw_detect_add_burst(c->det, buf, n);
+			c->flows += n;
 		}
 	}
 }

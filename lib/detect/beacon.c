@@ -50,7 +50,7 @@ struct tuple {
 };
 
 struct beacon_state {
-	uint32_t *slot;       /* tuple index + 1 */
+	struct dslot *slot;
 	uint32_t mask;
 	struct tuple *t;
 	uint32_t n, max;
@@ -88,6 +88,23 @@ beacon_free(struct beacon_state *b)
 	free(b);
 }
 
+static inline uint64_t
+tuple_hash(const struct fctx *x)
+{
+	return (x->hs * 0x9e3779b97f4a7c15ULL) ^ x->hd ^
+	       ((uint64_t)x->f->dst_port << 8 | x->f->proto) * 0xc2b2ae3d27d4eb4fULL;
+}
+
+void
+beacon_prefetch(struct nfw_detect *d, const struct fctx *x)
+{
+	const struct beacon_state *b = d->beacon;
+	if (!x->src_home || x->dst_home)
+		return;
+	uint64_t h = tuple_hash(x);
+	__builtin_prefetch(&b->slot[(uint32_t)(h ^ h >> 29) & b->mask]);
+}
+
 void
 beacon_add(struct nfw_detect *d, const struct fctx *x)
 {
@@ -101,14 +118,14 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 	memcpy(k.dst, f->dst_addr, 16);
 	k.dport = f->dst_port;
 	k.proto = f->proto;
-	uint64_t h = (x->hs * 0x9e3779b97f4a7c15ULL) ^ x->hd ^ ((uint64_t)k.dport << 8 | k.proto) * 0xc2b2ae3d27d4eb4fULL;
-	uint32_t i = (uint32_t)(h ^ h >> 29) & b->mask;
+	uint64_t h = tuple_hash(x);
+	uint32_t i = (uint32_t)(h ^ h >> 29) & b->mask, sig = dslot_sig(h);
 	struct tuple *t = NULL;
 	for (;; i = (i + 1) & b->mask) {
-		if (b->slot[i] == 0)
+		if (b->slot[i].idx == 0)
 			break;
-		if (memcmp(&b->t[b->slot[i] - 1].key, &k, sizeof(k)) == 0) {
-			t = &b->t[b->slot[i] - 1];
+		if (b->slot[i].sig == sig && memcmp(&b->t[b->slot[i].idx - 1].key, &k, sizeof(k)) == 0) {
+			t = &b->t[b->slot[i].idx - 1];
 			break;
 		}
 	}
@@ -119,7 +136,8 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 		}
 		t = &b->t[b->n];
 		t->key = k;
-		b->slot[i] = ++b->n;
+		b->slot[i].idx = ++b->n;
+		b->slot[i].sig = sig;
 		d->st.beacon_tuples++;
 	} else if (f->src_port == t->last_sport && f->start_ms <= t->last_end + 2000) {
 		/* the same session, split by the exporter */

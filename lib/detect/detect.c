@@ -296,22 +296,61 @@ nfw_detect_free(struct nfw_detect *d)
 	free(d);
 }
 
+static inline void
+fctx_make(const struct nfw_detect *d, const struct nfw_flow *f, struct fctx *x)
+{
+	x->f = f;
+	x->hs = nfw_hash64(f->src_addr, 16, 0);
+	x->hd = nfw_hash64(f->dst_addr, 16, 0);
+	x->src_home = is_home(d, f->src_addr);
+	x->dst_home = is_home(d, f->dst_addr);
+}
+
+static inline void
+add_one(struct nfw_detect *d, const struct fctx *x)
+{
+	d->st.flows++;
+	beacon_add(d, x);
+	fanout_add(d, x);
+	exfil_add(d, x);
+	dns_add(d, x);
+	vol_add(d, x);
+}
+
 void
 nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
 {
-	struct fctx x = {
-		.f = f,
-		.hs = nfw_hash64(f->src_addr, 16, 0),
-		.hd = nfw_hash64(f->dst_addr, 16, 0),
-		.src_home = is_home(d, f->src_addr),
-		.dst_home = is_home(d, f->dst_addr),
-	};
-	d->st.flows++;
-	beacon_add(d, &x);
-	fanout_add(d, &x);
-	exfil_add(d, &x);
-	dns_add(d, &x);
-	vol_add(d, &x);
+	struct fctx x;
+	fctx_make(d, f, &x);
+	add_one(d, &x);
+}
+
+/*
+ * A burst: every flow's hashes first, with the index slots of the two
+ * biggest tables (beaconing tuples, exfiltration pairs and hosts) and the
+ * prefilters' count-min cells prefetched; then the entries those slots point at; then the work: the
+ * misses of a burst overlap.
+ */
+void
+nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n)
+{
+	struct fctx x[NFW_DETECT_BURST];
+	while (n > 0) {
+		unsigned m = n < NFW_DETECT_BURST ? n : NFW_DETECT_BURST;
+		for (unsigned i = 0; i < m; i++) {
+			fctx_make(d, &f[i], &x[i]);
+			beacon_prefetch(d, &x[i]);
+			exfil_prefetch(d, &x[i]);
+			fanout_prefetch(d, &x[i]);
+			vol_prefetch(d, &x[i]);
+		}
+		for (unsigned i = 0; i < m; i++)
+			exfil_prefetch_entries(d, &x[i]);
+		for (unsigned i = 0; i < m; i++)
+			add_one(d, &x[i]);
+		f += m;
+		n -= m;
+	}
 }
 
 struct nfw_finding *

@@ -57,16 +57,20 @@ struct fctx {
 struct beacon_state *beacon_create(const struct nfw_detect_config *c);
 void beacon_free(struct beacon_state *b);
 void beacon_add(struct nfw_detect *d, const struct fctx *x);
+void beacon_prefetch(struct nfw_detect *d, const struct fctx *x);
 void beacon_run(struct nfw_detect *d);
 
 struct fanout_state *fanout_create(const struct nfw_detect_config *c);
 void fanout_free(struct fanout_state *s);
 void fanout_add(struct nfw_detect *d, const struct fctx *x);
+void fanout_prefetch(struct nfw_detect *d, const struct fctx *x);
 void fanout_run(struct nfw_detect *d);
 
 struct exfil_state *exfil_create(const struct nfw_detect_config *c);
 void exfil_free(struct exfil_state *s);
 void exfil_add(struct nfw_detect *d, const struct fctx *x);
+void exfil_prefetch(struct nfw_detect *d, const struct fctx *x);
+void exfil_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
 void exfil_run(struct nfw_detect *d);
 
 struct dns_state *dns_create(const struct nfw_detect_config *c);
@@ -77,6 +81,23 @@ void dns_run(struct nfw_detect *d);
 struct vol_state *vol_create(const struct nfw_detect_config *c);
 void vol_free(struct vol_state *s);
 void vol_add(struct nfw_detect *d, const struct fctx *x);
+void vol_prefetch(struct nfw_detect *d, const struct fctx *x);
 void vol_run(struct nfw_detect *d);
+
+/*
+ * An index slot of the detectors' open-addressing tables: the entry + 1
+ * (0 = empty) and 32 bits of the key's hash, so a probe that is not the key
+ * is refused without touching its entry (one cache miss less per probe).
+ */
+struct dslot {
+	uint32_t idx;
+	uint32_t sig;
+};
+
+static inline uint32_t
+dslot_sig(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
 
 #endif

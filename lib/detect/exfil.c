@@ -40,10 +40,10 @@ struct host {
 
 struct exfil_state {
 	struct pair *p;
-	uint32_t *slot;
+	struct dslot *slot;
 	uint32_t mask, n, max;
 	struct host *h;
-	uint32_t *hslot;
+	struct dslot *hslot;
 	uint32_t hmask, nh, hmax;
 	uint64_t data_first_ms;
 };
@@ -89,16 +89,64 @@ exfil_free(struct exfil_state *s)
 	free(s);
 }
 
+static inline uint64_t
+pair_hash(uint64_t hsrc, uint64_t hdst)
+{
+	return hsrc * 0x9e3779b97f4a7c15ULL ^ hdst;
+}
+
+void
+exfil_prefetch(struct nfw_detect *d, const struct fctx *x)
+{
+	const struct exfil_state *s = d->exfil;
+	uint64_t h;
+	if (x->src_home && !x->dst_home) {
+		__builtin_prefetch(&s->hslot[(uint32_t)x->hs & s->hmask]);
+		h = pair_hash(x->hs, x->hd);
+	} else if (!x->src_home && x->dst_home) {
+		h = pair_hash(x->hd, x->hs);
+	} else {
+		return;
+	}
+	__builtin_prefetch(&s->slot[(uint32_t)(h ^ h >> 31) & s->mask]);
+}
+
+/* second stage: the slots are in cache now; fetch the host line and hour cell, and the pair */
+void
+exfil_prefetch_entries(struct nfw_detect *d, const struct fctx *x)
+{
+	const struct exfil_state *s = d->exfil;
+	uint64_t h;
+	if (x->src_home && !x->dst_home) {
+		const struct dslot *hs = &s->hslot[(uint32_t)x->hs & s->hmask];
+		if (hs->idx != 0 && hs->sig == dslot_sig(x->hs)) {
+			const struct host *e = &s->h[hs->idx - 1];
+			__builtin_prefetch(e->addr);
+			__builtin_prefetch(&e->hourly[(x->f->start_ms / 3600000) % (24 * 8)]);
+		}
+		h = pair_hash(x->hs, x->hd);
+	} else if (!x->src_home && x->dst_home) {
+		h = pair_hash(x->hd, x->hs);
+	} else {
+		return;
+	}
+	const struct dslot *ps = &s->slot[(uint32_t)(h ^ h >> 31) & s->mask];
+	if (ps->idx != 0 && ps->sig == dslot_sig(h))
+		__builtin_prefetch(&s->p[ps->idx - 1]);
+}
+
 static struct pair *
 pair_get(struct exfil_state *s, const uint8_t src[16], const uint8_t dst[16], uint64_t hsrc,
 	 uint64_t hdst, bool create)
 {
-	uint64_t h = hsrc * 0x9e3779b97f4a7c15ULL ^ hdst;
-	uint32_t i = (uint32_t)(h ^ h >> 31) & s->mask;
+	uint64_t h = pair_hash(hsrc, hdst);
+	uint32_t i = (uint32_t)(h ^ h >> 31) & s->mask, sig = dslot_sig(h);
 	for (;; i = (i + 1) & s->mask) {
-		if (s->slot[i] == 0)
+		if (s->slot[i].idx == 0)
 			break;
-		struct pair *p = &s->p[s->slot[i] - 1];
+		if (s->slot[i].sig != sig)
+			continue;
+		struct pair *p = &s->p[s->slot[i].idx - 1];
 		if (memcmp(p->src, src, 16) == 0 && memcmp(p->dst, dst, 16) == 0)
 			return p;
 	}
@@ -107,25 +155,27 @@ pair_get(struct exfil_state *s, const uint8_t src[16], const uint8_t dst[16], ui
 	struct pair *p = &s->p[s->n];
 	memcpy(p->src, src, 16);
 	memcpy(p->dst, dst, 16);
-	s->slot[i] = ++s->n;
+	s->slot[i].idx = ++s->n;
+	s->slot[i].sig = sig;
 	return p;
 }
 
 static struct host *
 host_get(struct exfil_state *s, const uint8_t a[16], uint64_t h)
 {
-	uint32_t i = (uint32_t)h & s->hmask;
+	uint32_t i = (uint32_t)h & s->hmask, sig = dslot_sig(h);
 	for (;; i = (i + 1) & s->hmask) {
-		if (s->hslot[i] == 0)
+		if (s->hslot[i].idx == 0)
 			break;
-		if (memcmp(s->h[s->hslot[i] - 1].addr, a, 16) == 0)
-			return &s->h[s->hslot[i] - 1];
+		if (s->hslot[i].sig == sig && memcmp(s->h[s->hslot[i].idx - 1].addr, a, 16) == 0)
+			return &s->h[s->hslot[i].idx - 1];
 	}
 	if (s->nh >= s->hmax)
 		return NULL;
 	struct host *nh = &s->h[s->nh];
 	memcpy(nh->addr, a, 16);
-	s->hslot[i] = ++s->nh;
+	s->hslot[i].idx = ++s->nh;
+	s->hslot[i].sig = sig;
 	return nh;
 }
 

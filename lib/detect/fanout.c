@@ -111,6 +111,12 @@ find_slot(struct fanout_state *s, const uint8_t addr[16], uint64_t h)
 }
 
 void
+fanout_prefetch(struct nfw_detect *d, const struct fctx *fx)
+{
+	nfw_cms_prefetch(d->fanout->pre, fx->hs);
+}
+
+void
 fanout_add(struct nfw_detect *d, const struct fctx *fx)
 {
 	const struct nfw_flow *f = fx->f;
@@ -134,14 +140,14 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 		return;
 
 	uint64_t key = fx->hs;
-	nfw_cms_add(s->pre, key, failed ? 10 : probe ? 5 : 1);
+	uint64_t est = nfw_cms_add_est(s->pre, key, failed ? 10 : probe ? 5 : 1);
 	uint32_t *slot = find_slot(s, f->src_addr, fx->hs);
 	if (*slot == 0) {
 		/* internal hosts on internal admin ports skip the prefilter: they cannot be
 		 * spoofed from outside, there are only as many as the site has, and a
 		 * lateral sweep is short */
 		bool inside = admin_port(f->dst_port) && fx->src_home && fx->dst_home;
-		if (!inside && nfw_cms_estimate(s->pre, key) < (uint64_t)(d->cfg.scan_prefilter * 10))
+		if (!inside && est < (uint64_t)(d->cfg.scan_prefilter * 10))
 			return;
 		if (s->n >= s->max) {
 			d->st.fanout_sources_refused++;

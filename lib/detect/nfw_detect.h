@@ -200,6 +200,9 @@ const struct nfw_detect_config *nfw_detect_config_get(const struct nfw_detect *d
 
 /** One flow (a stitched session). */
 void nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f);
+/** The same for n flows, their table look-ups overlapped (what the appliance feeds). */
+#define NFW_DETECT_BURST 16
+void nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n);
 
 /**
  * Analyse what was added; the findings, prioritized (severity, then score),

@@ -95,6 +95,13 @@ find(struct vol_state *s, const uint8_t a[16], uint64_t h, uint32_t **slotp)
 }
 
 void
+vol_prefetch(struct nfw_detect *d, const struct fctx *x)
+{
+	if (x->dst_home)
+		nfw_cms_prefetch(d->vol->pre, x->hd);
+}
+
+void
 vol_add(struct nfw_detect *d, const struct fctx *x)
 {
 	const struct nfw_flow *f = x->f;
@@ -111,10 +118,10 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 	if (!x->dst_home)
 		return;
 	uint64_t key = x->hd;
-	nfw_cms_add(s->pre, key, f->packets);
+	uint64_t est = nfw_cms_add_est(s->pre, key, f->packets);
 	struct vdst *v = find(s, f->dst_addr, x->hd, &slot);
 	if (v == NULL) {
-		if ((double)nfw_cms_estimate(s->pre, key) < d->cfg.vol_prefilter || s->n >= s->max)
+		if ((double)est < d->cfg.vol_prefilter || s->n >= s->max)
 			return;
 		v = &s->d[s->n];
 		memcpy(v->addr, f->dst_addr, 16);

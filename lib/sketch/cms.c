@@ -105,6 +105,13 @@ nfw_cms_add_est(struct nfw_cms *s, uint64_t key, uint64_t count)
 	return target; /* every row grew by count: the smallest is min + count */
 }
 
+void
+nfw_cms_prefetch(const struct nfw_cms *s, uint64_t key)
+{
+	for (uint32_t i = 0; i < s->depth; i++)
+		__builtin_prefetch(&s->c[(size_t)i * s->width + col(s, key, i)]);
+}
+
 uint32_t
 nfw_cms_width(const struct nfw_cms *s)
 {

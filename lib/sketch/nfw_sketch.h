@@ -50,6 +50,8 @@ uint64_t nfw_cms_estimate(const struct nfw_cms *s, uint64_t key);
 /** Add, and return the key's new estimate (one pass over the rows). */
 uint64_t nfw_cms_add_est(struct nfw_cms *s, uint64_t key, uint64_t count);
 uint32_t nfw_cms_width(const struct nfw_cms *s);
+/** Start fetching the key's cells (a burst: prefetch all, then add). */
+void nfw_cms_prefetch(const struct nfw_cms *s, uint64_t key);
 /** Add src into dst. 0, or -EINVAL when dimensions or seeds differ. */
 int nfw_cms_merge(struct nfw_cms *dst, const struct nfw_cms *src);
 void nfw_cms_clear(struct nfw_cms *s);
