@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # libFuzzer over each decoder (clang, address + undefined sanitizers),
-# seeded from shared/testdata/vendor.
+# seeded from shared/testdata/vendor, and over the command language and
+# filter expressions (seeded with every command's grammar line).
 #   scripts/fuzz.sh short        ~20 s per decoder (the test command runs this)
 #   scripts/fuzz.sh long [SECS]  SECS per decoder (default 600), corpus kept in fuzz-corpus/
 set -euo pipefail
@@ -30,14 +31,36 @@ else
 	echo "fuzz: $vendor not found: starting from empty corpora"
 	mkdir -p build-fuzz/seeds/{v5,v9,ipfix,sflow}
 fi
-for t in v5 v9 ipfix sflow; do
+mkdir -p build-fuzz/seeds/ctl
+i=0
+while IFS= read -r l; do
+	i=$((i + 1))
+	printf '%s' "$l" >"build-fuzz/seeds/ctl/$i"
+done <<'EOF'
+show port stats all
+show port info 0
+show exporter 192.0.2.1
+show templates 2001:db8::1
+show flows top 10 by bytes filter proto tcp and (dst port 443 or src net 10.0.0.0/8) and not flags R
+show findings type beaconing min-severity high
+set detector port_scan param min_dsts 40
+allowlist add backup 10.9.0.0/16
+set exporter deny 198.51.100.0/24
+set sampling 192.0.2.1 100
+homenet del fc00::/7
+help show
+proto udp and bytes > 10k and in if 3 and exporter 192.0.2.0/24
+EOF
+for t in v5 v9 ipfix sflow ctl; do
 	mkdir -p "$corpus/$t"
 	echo "fuzz_$t: ${secs}s"
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-	./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 \
+	len=8192
+	[ $t = ctl ] && len=600 # a command line is at most 511 characters
+	./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=$len -rss_limit_mb=2048 \
 		-timeout=10 -print_final_stats=1 "$corpus/$t" "build-fuzz/seeds/$t" 2>"build-fuzz/fuzz_$t.log" ||
 		{ tail -50 "build-fuzz/fuzz_$t.log"; echo "fuzz_$t FAILED"; exit 1; }
 	grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "build-fuzz/fuzz_$t.log" | tr '\n' ' '
 	echo
 done
-echo "fuzz: all decoders clean"
+echo "fuzz: all decoders and the command language clean"
