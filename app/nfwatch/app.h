@@ -32,6 +32,7 @@
 #include "nfw_capture.h"
 #include "nfw_ctl.h"
 #include "nfw_decode.h"
+#include "nfw_detect.h"
 #include "nfw_filter.h"
 #include "nfw_flowtab.h"
 #include "nfw_sketch.h"
@@ -94,6 +95,8 @@ enum wreq_kind {
 	WREQ_ACL,        /* take the exporter allow / deny lists in acl */
 	WREQ_ROTATE,     /* close the segment file, start the next */
 	WREQ_FLUSH,      /* close every open flow */
+	WREQ_DETECT_CFG, /* new detector settings (dcfg) for the worker's beaconing */
+	WREQ_BEACONS,    /* run the worker's beaconing; copy its findings to out (struct nfw_finding) */
 };
 
 struct wreq {
@@ -104,6 +107,7 @@ struct wreq {
 	uint8_t addr[16];
 	uint32_t rate;
 	const struct acl *acl;
+	const struct nfw_detect_config *dcfg;
 	const struct nfw_filter *filter;
 	unsigned topn;
 	enum nfw_ctl_by by;
@@ -171,6 +175,7 @@ struct worker {
 	struct nfw_decode *dec;
 	struct nfw_flowtab *ft;
 	struct nfw_segw *segw;
+	struct nfw_detect *beacons;             /* beaconing on this shard's tuples (detection on) */
 	struct rte_ring *in[APP_MAX_WORKERS];   /* from worker j to this one */
 	struct rte_ring *out[APP_MAX_WORKERS];  /* from this one to worker j */
 	struct rte_ring *to_ctl;                /* closed flows to the control lcore (detection) */

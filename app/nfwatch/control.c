@@ -176,14 +176,55 @@ control_drain(struct app *a, struct control *c, unsigned budget)
 	}
 }
 
-/* Run the detectors; stream each finding that is new, or whose score moved. */
+/*
+ * One worker's beaconing findings appended at c->merged + *n: asked of a
+ * running worker (it runs its tuples between bursts), run here on one that
+ * has finished (its state is quiescent).
+ */
+static void
+worker_beacons(struct app *a, struct control *c, struct worker *w, unsigned *n)
+{
+	if (w->beacons == NULL || *n >= c->capmerged)
+		return;
+	if (__atomic_load_n(&w->finished, __ATOMIC_ACQUIRE)) {
+		const struct nfw_finding *f;
+		unsigned k = nfw_detect_run(w->beacons, &f);
+		if (k > c->capmerged - *n)
+			k = c->capmerged - *n;
+		memcpy(c->merged + *n, f, k * sizeof(*f));
+		*n += k;
+		return;
+	}
+	struct wreq r = { .kind = WREQ_BEACONS, .out = c->merged + *n, .max = c->capmerged - *n };
+	uint64_t t0 = rte_get_tsc_cycles();
+	if (worker_request(a, w, &r, 5000) == 0)
+		*n += r.n;
+	double ms = (double)(rte_get_tsc_cycles() - t0) * 1000.0 / (double)rte_get_tsc_hz();
+	if (ms > c->beacon_ask_ms_max)
+		c->beacon_ask_ms_max = ms;
+}
+
+/* Run the detectors (and every worker's beaconing); stream each finding that is new, or whose score moved. */
 void
-control_run_detectors(struct control *c)
+control_run_detectors(struct app *a, struct control *c)
 {
 	if (c->det == NULL)
 		return;
-	const struct nfw_finding *f;
-	unsigned n = nfw_detect_run(c->det, &f);
+	const struct nfw_finding *own;
+	unsigned n = nfw_detect_run(c->det, &own);
+	if (c->merged == NULL) {
+		c->capmerged = 4096;
+		c->merged = calloc(c->capmerged, sizeof(*c->merged));
+		if (c->merged == NULL)
+			return;
+	}
+	if (n > c->capmerged)
+		n = c->capmerged;
+	memcpy(c->merged, own, n * sizeof(*own));
+	for (unsigned i = 0; i < a->nworkers; i++)
+		worker_beacons(a, c, a->w[i], &n);
+	nfw_findings_sort(c->merged, n);
+	const struct nfw_finding *f = c->merged;
 	c->cur = f;
 	c->ncur = n;
 	for (unsigned i = 0; c->findings != NULL && i < n; i++) {
@@ -265,8 +306,16 @@ control_open(struct app *a, struct control *c)
 		return -1;
 	}
 	if (a->detect) {
-		c->det = nfw_detect_create(&c->dcfg);
-		if (c->det == NULL) {
+		/* beaconing on each worker (a tuple's sessions all close on its shard), the rest here */
+		struct nfw_detect_config own = c->dcfg, shard = c->dcfg;
+		own.parts = NFW_DETECT_ALL & ~NFW_DETECT_BEACON;
+		shard.parts = NFW_DETECT_BEACON;
+		c->det = nfw_detect_create(&own);
+		for (unsigned i = 0; c->det != NULL && i < a->nworkers; i++)
+			if (a->cfg.mode >= MODE_FLOW && (a->w[i]->beacons = nfw_detect_create(&shard)) == NULL)
+				break;
+		if (c->det == NULL || (a->cfg.mode >= MODE_FLOW && a->nworkers > 0 &&
+				       a->w[a->nworkers - 1]->beacons == NULL)) {
 			fprintf(stderr, "nfwatch: detectors: out of memory\n");
 			return -1;
 		}
@@ -297,17 +346,16 @@ control_close(struct app *a, struct control *c, uint64_t packets, uint64_t recor
 {
 	if (c->det != NULL) {
 		control_drain(a, c, UINT32_MAX); /* the workers have finished */
-		control_run_detectors(c);
+		control_run_detectors(a, c);
 		if (a->cfg.report[0] != '\0') {
-			const struct nfw_finding *f;
-			unsigned n = nfw_detect_run(c->det, &f);
-			json_t *r = nfw_findings_report(f, n, c->first_ms, c->last_ms, packets, records, NULL);
+			json_t *r = nfw_findings_report(c->cur, c->ncur, c->first_ms, c->last_ms, packets, records, NULL);
 			if (json_dump_file(r, a->cfg.report, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
 				fprintf(stderr, "nfwatch: cannot write %s\n", a->cfg.report);
 			json_decref(r);
 		}
-		printf("detection: %llu flows, %llu findings streamed\n", (unsigned long long)c->flows,
-		       (unsigned long long)c->streamed);
+		printf("detection: %llu flows, %llu findings streamed; beaconing on the workers answered in at "
+		       "most %.1f ms\n", (unsigned long long)c->flows, (unsigned long long)c->streamed,
+		       c->beacon_ask_ms_max);
 	}
 	if (c->findings != NULL)
 		fclose(c->findings);
@@ -316,6 +364,8 @@ control_close(struct app *a, struct control *c, uint64_t packets, uint64_t recor
 	c->det = NULL;
 	c->cur = NULL;
 	c->ncur = 0;
+	free(c->merged);
+	c->merged = NULL;
 	free(c->seen);
 	c->seen = NULL;
 	free(c->exp_base);
@@ -509,7 +559,7 @@ control_thread(void *arg)
 		control_drain(a, c, CTL_DRAIN_BUDGET);
 		if (now >= next_epoch) {
 			control_epoch_sketches(a, c);
-			control_run_detectors(c);
+			control_run_detectors(a, c);
 			next_epoch = now + a->cfg.epoch_s * hz;
 		}
 		socket_poll(c);

@@ -59,8 +59,11 @@ struct control {
 	unsigned nseen, capseen;
 	uint64_t flows, streamed;
 	uint64_t first_ms, last_ms;
-	const struct nfw_finding *cur;
+	const struct nfw_finding *cur;      /* the merged list below */
 	unsigned ncur;
+	struct nfw_finding *merged;         /* the control thread's findings and every worker's beacons */
+	unsigned capmerged;
+	double beacon_ask_ms_max;           /* longest a worker took to run its beaconing */
 	/* sketches: the last whole epoch and everything since start */
 	struct sketch_set last, total;
 	bool sketches;
@@ -95,7 +98,7 @@ void control_join(struct control *c);
 #define CTL_DRAIN_BUDGET 65536 /* closed flows per worker per 2 ms tick: 32 M/s, more than detection takes */
 void control_drain(struct app *a, struct control *c, unsigned budget);
 void control_close(struct app *a, struct control *c, uint64_t packets, uint64_t records);
-void control_run_detectors(struct control *c);
+void control_run_detectors(struct app *a, struct control *c);
 void control_epoch_sketches(struct app *a, struct control *c);
 void print_stats(struct app *a, const char *title);
 void print_detail(struct app *a, bool live);

@@ -360,7 +360,7 @@ o_findings(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, 
 		return -1;
 	}
 	control_drain(a, c, CTL_DRAIN_BUDGET);
-	control_run_detectors(c);
+	control_run_detectors(a, c);
 	struct totals t;
 	sum_all(a, &t);
 	*out = c->cur;
@@ -412,12 +412,15 @@ o_detect_config(void *arg, struct nfw_detect_config *out, char *err, size_t errl
 static int
 o_detect_apply(void *arg, const struct nfw_detect_config *cf, char *err, size_t errlen)
 {
-	(void)arg;
-	(void)err;
-	(void)errlen;
-	g_ctl.dcfg = *cf;
-	if (g_ctl.det != NULL)
+	struct app *a = arg;
+	if (g_ctl.det != NULL) {
+		/* the workers' beaconing first: nothing changes unless all of it can */
+		struct wreq r = { .kind = WREQ_DETECT_CFG, .dcfg = cf };
+		if (ask_all(a, &r, err, errlen) != 0)
+			return -1;
 		nfw_detect_reconfigure(g_ctl.det, cf);
+	}
+	g_ctl.dcfg = *cf;
 	return 0;
 }
 

@@ -35,6 +35,8 @@ emit_closed(const struct nfw_flow_closed *c, void *arg)
 		w->st.seg_errors++;
 	if (g_app.sketches)
 		sketch_set_add(&w->sk[w->sk_cur], &c->f);
+	if (w->beacons != NULL) /* every session of a tuple closes on this shard: its state is here */
+		nfw_detect_add(w->beacons, &c->f);
 	if (w->to_ctl != NULL) {
 		struct nfw_flow copy = c->f; /* the ring API takes a non-const object */
 		if (rte_ring_enqueue_elem(w->to_ctl, &copy, sizeof(copy)) == 0)
@@ -98,6 +100,8 @@ worker_fini(struct worker *w)
 	w->dec = NULL;
 	sketch_set_free(&w->sk[0]);
 	sketch_set_free(&w->sk[1]);
+	nfw_detect_free(w->beacons);
+	w->beacons = NULL;
 }
 
 /*
@@ -331,6 +335,29 @@ serve(struct worker *w, struct wreq *r)
 		if (w->ft != NULL)
 			nfw_flowtab_flush(w->ft);
 		return true;
+	case WREQ_DETECT_CFG:
+		if (w->beacons != NULL)
+			nfw_detect_reconfigure(w->beacons, r->dcfg);
+		return true;
+	case WREQ_BEACONS: { /* in slices (64 analyses, 64 K tuples looked at) a loop turn: rx is never held long */
+		const struct nfw_finding *f;
+		if (w->beacons == NULL) {
+			r->n = 0;
+			return true;
+		}
+		if (!r->scanning) {
+			r->scanning = true;
+			nfw_detect_run_begin(w->beacons);
+		}
+		if (!nfw_detect_run_step(w->beacons, 64))
+			return false;
+		r->scanning = false;
+		unsigned n = nfw_detect_run_end(w->beacons, &f);
+		r->n = n < r->max ? n : r->max;
+		if (r->n > 0)
+			memcpy(r->out, f, r->n * sizeof(*f));
+		return true;
+	}
 	}
 	return true;
 }

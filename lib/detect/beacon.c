@@ -328,8 +328,20 @@ out:
 void
 beacon_run(struct nfw_detect *d)
 {
+	beacon_run_slice(d, 0, UINT32_MAX);
+}
+
+uint32_t
+beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
+{
 	struct beacon_state *b = d->beacon;
-	for (uint32_t i = 0; i < b->n; i++)
-		if (b->t[i].n >= d->cfg.beacon_min_events)
+	uint32_t i = from, looked = 0;
+	/* budget counts analyses; a tuple too short to analyse costs a compare,
+	 * and at most 1024 per budget unit are looked at (a sequential scan) */
+	for (uint32_t k = 0; i < b->n && k < budget && looked / 1024 < budget; i++, looked++)
+		if (b->t[i].n >= d->cfg.beacon_min_events) {
 			analyse(d, &b->t[i]);
+			k++;
+		}
+	return i < b->n ? i : UINT32_MAX;
 }

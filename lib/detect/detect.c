@@ -251,6 +251,7 @@ nfw_detect_reconfigure(struct nfw_detect *d, const struct nfw_detect_config *c)
 	/* table sizes were fixed at create */
 	n.beacon_max_tuples = d->cfg.beacon_max_tuples;
 	n.fanout_max_sources = d->cfg.fanout_max_sources;
+	n.parts = d->cfg.parts;
 	d->cfg = n;
 }
 
@@ -267,14 +268,17 @@ nfw_detect_create(const struct nfw_detect_config *c)
 	if (d == NULL)
 		return NULL;
 	d->cfg = *c;
-	d->beacon = beacon_create(c);
-	d->fanout = fanout_create(c);
-	d->exfil = exfil_create(c);
-	d->dns = dns_create(c);
-	d->vol = vol_create(c);
+	unsigned p = c->parts ? c->parts : NFW_DETECT_ALL;
+	d->cfg.parts = p;
+	d->beacon = p & NFW_DETECT_BEACON ? beacon_create(c) : NULL;
+	d->fanout = p & NFW_DETECT_FANOUT ? fanout_create(c) : NULL;
+	d->exfil = p & NFW_DETECT_EXFIL ? exfil_create(c) : NULL;
+	d->dns = p & NFW_DETECT_DNS ? dns_create(c) : NULL;
+	d->vol = p & NFW_DETECT_VOLUME ? vol_create(c) : NULL;
 	d->findings = calloc(DETECT_MAX_FINDINGS, sizeof(*d->findings));
-	if (d->beacon == NULL || d->fanout == NULL || d->exfil == NULL || d->dns == NULL || d->vol == NULL ||
-	    d->findings == NULL) {
+	if ((p & NFW_DETECT_BEACON && d->beacon == NULL) || (p & NFW_DETECT_FANOUT && d->fanout == NULL) ||
+	    (p & NFW_DETECT_EXFIL && d->exfil == NULL) || (p & NFW_DETECT_DNS && d->dns == NULL) ||
+	    (p & NFW_DETECT_VOLUME && d->vol == NULL) || d->findings == NULL) {
 		nfw_detect_free(d);
 		errno = ENOMEM;
 		return NULL;
@@ -310,11 +314,16 @@ static inline void
 add_one(struct nfw_detect *d, const struct fctx *x)
 {
 	d->st.flows++;
-	beacon_add(d, x);
-	fanout_add(d, x);
-	exfil_add(d, x);
-	dns_add(d, x);
-	vol_add(d, x);
+	if (d->beacon != NULL)
+		beacon_add(d, x);
+	if (d->fanout != NULL)
+		fanout_add(d, x);
+	if (d->exfil != NULL)
+		exfil_add(d, x);
+	if (d->dns != NULL)
+		dns_add(d, x);
+	if (d->vol != NULL)
+		vol_add(d, x);
 }
 
 void
@@ -339,12 +348,16 @@ nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n)
 		unsigned m = n < NFW_DETECT_BURST ? n : NFW_DETECT_BURST;
 		for (unsigned i = 0; i < m; i++) {
 			fctx_make(d, &f[i], &x[i]);
-			beacon_prefetch(d, &x[i]);
-			exfil_prefetch(d, &x[i]);
-			fanout_prefetch(d, &x[i]);
-			vol_prefetch(d, &x[i]);
+			if (d->beacon != NULL)
+				beacon_prefetch(d, &x[i]);
+			if (d->exfil != NULL)
+				exfil_prefetch(d, &x[i]);
+			if (d->fanout != NULL)
+				fanout_prefetch(d, &x[i]);
+			if (d->vol != NULL)
+				vol_prefetch(d, &x[i]);
 		}
-		for (unsigned i = 0; i < m; i++)
+		for (unsigned i = 0; i < m && d->exfil != NULL; i++)
 			exfil_prefetch_entries(d, &x[i]);
 		for (unsigned i = 0; i < m; i++)
 			add_one(d, &x[i]);
@@ -427,14 +440,62 @@ unsigned
 nfw_detect_run(struct nfw_detect *d, const struct nfw_finding **out)
 {
 	d->nfindings = 0;
-	beacon_run(d);
-	fanout_run(d);
-	exfil_run(d);
-	dns_run(d);
-	vol_run(d);
+	if (d->beacon != NULL)
+		beacon_run(d);
+	if (d->fanout != NULL)
+		fanout_run(d);
+	if (d->exfil != NULL)
+		exfil_run(d);
+	if (d->dns != NULL)
+		dns_run(d);
+	if (d->vol != NULL)
+		vol_run(d);
 	qsort(d->findings, d->nfindings, sizeof(*d->findings), by_priority);
 	*out = d->findings;
 	return d->nfindings;
+}
+
+void
+nfw_detect_run_begin(struct nfw_detect *d)
+{
+	d->nfindings = 0;
+	d->run_cursor = 0;
+	d->run_rest_done = false;
+}
+
+bool
+nfw_detect_run_step(struct nfw_detect *d, unsigned budget)
+{
+	if (!d->run_rest_done) { /* the sources' and destinations' tables: one step */
+		if (d->fanout != NULL)
+			fanout_run(d);
+		if (d->exfil != NULL)
+			exfil_run(d);
+		if (d->dns != NULL)
+			dns_run(d);
+		if (d->vol != NULL)
+			vol_run(d);
+		d->run_rest_done = true;
+		return d->beacon == NULL;
+	}
+	if (d->beacon == NULL || d->run_cursor == UINT32_MAX)
+		return true;
+	d->run_cursor = beacon_run_slice(d, d->run_cursor, budget);
+	return d->run_cursor == UINT32_MAX;
+}
+
+unsigned
+nfw_detect_run_end(struct nfw_detect *d, const struct nfw_finding **out)
+{
+	qsort(d->findings, d->nfindings, sizeof(*d->findings), by_priority);
+	*out = d->findings;
+	return d->nfindings;
+}
+
+void
+nfw_findings_sort(struct nfw_finding *f, unsigned n)
+{
+	qsort(f, n, sizeof(*f), by_priority);
 }
 
 void

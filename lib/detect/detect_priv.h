@@ -26,6 +26,8 @@ struct nfw_detect {
 	struct vol_state *vol;
 	struct nfw_finding *findings;
 	unsigned nfindings;
+	uint32_t run_cursor;   /* a run in slices: the next beaconing tuple */
+	bool run_rest_done;
 };
 
 static inline bool
@@ -59,6 +61,8 @@ void beacon_free(struct beacon_state *b);
 void beacon_add(struct nfw_detect *d, const struct fctx *x);
 void beacon_prefetch(struct nfw_detect *d, const struct fctx *x);
 void beacon_run(struct nfw_detect *d);
+/* tuples [from, from + budget): the next one, or UINT32_MAX when all were seen */
+uint32_t beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget);
 
 struct fanout_state *fanout_create(const struct nfw_detect_config *c);
 void fanout_free(struct fanout_state *s);

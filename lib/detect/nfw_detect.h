@@ -146,7 +146,18 @@ struct nfw_detect_config {
 	double vol_min_sources;          /**< 100 distinct sources */
 	/* reporting */
 	double min_score;                /**< 30: findings scoring less are not reported */
+	/* which detectors an instance runs (0: all): the appliance keeps beaconing,
+	 * whose per-tuple state is sharded, on each worker and the rest on the
+	 * control thread */
+	unsigned parts;
 };
+
+#define NFW_DETECT_BEACON 1u   /**< beaconing */
+#define NFW_DETECT_FANOUT 2u   /**< port_scan, lateral_movement */
+#define NFW_DETECT_EXFIL 4u    /**< exfiltration */
+#define NFW_DETECT_DNS 8u      /**< dns_tunneling */
+#define NFW_DETECT_VOLUME 16u  /**< volumetric */
+#define NFW_DETECT_ALL 31u
 
 /** The defaults described above; home 10/8, 172.16/12, 192.168/16, fc00::/7. */
 void nfw_detect_config_default(struct nfw_detect_config *c);
@@ -197,6 +208,18 @@ void nfw_detect_free(struct nfw_detect *d);
 /** New thresholds, home networks and roles from now on (table sizes stay as created). */
 void nfw_detect_reconfigure(struct nfw_detect *d, const struct nfw_detect_config *c);
 const struct nfw_detect_config *nfw_detect_config_get(const struct nfw_detect *d);
+/**
+ * nfw_detect_run in slices, for a caller that must not stop for long (a
+ * worker between bursts): begin; step with a budget (beaconing tuples
+ * analysed; 1024 times as many too short to analyse may be passed over)
+ * until it returns true (the other detectors run in the first step); end
+ * gives what nfw_detect_run would. Flows may be added between steps.
+ */
+void nfw_detect_run_begin(struct nfw_detect *d);
+bool nfw_detect_run_step(struct nfw_detect *d, unsigned budget);
+unsigned nfw_detect_run_end(struct nfw_detect *d, const struct nfw_finding **out);
+/** Order findings as nfw_detect_run does (severity, then score): to merge instances' lists. */
+void nfw_findings_sort(struct nfw_finding *f, unsigned n);
 
 /** One flow (a stitched session). */
 void nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f);

@@ -56,10 +56,22 @@ mk(const char *backup)
 	return nfw_detect_create(&c);
 }
 
+/* every run twice: at once, and in slices of one tuple (as a worker runs it): the same findings */
 static unsigned
 run(struct nfw_detect *d, const struct nfw_finding **f)
 {
-	return nfw_detect_run(d, f);
+	static char ids[64][160];
+	unsigned n = nfw_detect_run(d, f);
+	for (unsigned i = 0; i < n && i < 64; i++)
+		memcpy(ids[i], (*f)[i].id, sizeof(ids[i]));
+	nfw_detect_run_begin(d);
+	unsigned steps = 0;
+	while (!nfw_detect_run_step(d, 1))
+		steps++;
+	assert_int_equal(nfw_detect_run_end(d, f), n);
+	for (unsigned i = 0; i < n && i < 64; i++)
+		assert_string_equal((*f)[i].id, ids[i]);
+	return n;
 }
 
 static double
@@ -101,6 +113,26 @@ test_beacon(void **state)
 	assert_true(fabs(ev(&f[0], "period_s") - 60) < 3);
 	assert_true(ev(&f[0], "jitter") < 0.1);
 	nfw_detect_free(d);
+
+	/* the parts: beaconing alone (a worker's shard) finds it, the rest (the control thread) does not */
+	struct nfw_detect_config only, rest;
+	nfw_detect_config_default(&only);
+	rest = only;
+	only.parts = NFW_DETECT_BEACON;
+	rest.parts = NFW_DETECT_ALL & ~NFW_DETECT_BEACON;
+	struct nfw_detect *db = nfw_detect_create(&only), *dr = nfw_detect_create(&rest);
+	t = T0;
+	for (unsigned i = 0; i < 30; i++) {
+		t += 60000;
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_detect_add(db, &r);
+		nfw_detect_add(dr, &r);
+	}
+	assert_int_equal(run(db, &f), 1);
+	assert_int_equal(f[0].type, NFW_FINDING_BEACONING);
+	assert_int_equal(run(dr, &f), 0);
+	nfw_detect_free(db);
+	nfw_detect_free(dr);
 
 	/* the same rhythm on one connection (one source port): a keepalive */
 	d = mk(NULL);
