@@ -325,12 +325,6 @@ out:
 	free(byt);
 }
 
-void
-beacon_run(struct nfw_detect *d)
-{
-	beacon_run_slice(d, 0, UINT32_MAX);
-}
-
 uint32_t
 beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 {

@@ -439,20 +439,10 @@ by_priority(const void *a, const void *b)
 unsigned
 nfw_detect_run(struct nfw_detect *d, const struct nfw_finding **out)
 {
-	d->nfindings = 0;
-	if (d->beacon != NULL)
-		beacon_run(d);
-	if (d->fanout != NULL)
-		fanout_run(d);
-	if (d->exfil != NULL)
-		exfil_run(d);
-	if (d->dns != NULL)
-		dns_run(d);
-	if (d->vol != NULL)
-		vol_run(d);
-	qsort(d->findings, d->nfindings, sizeof(*d->findings), by_priority);
-	*out = d->findings;
-	return d->nfindings;
+	nfw_detect_run_begin(d);
+	while (!nfw_detect_run_step(d, UINT32_MAX))
+		;
+	return nfw_detect_run_end(d, out);
 }
 
 void
@@ -487,7 +477,7 @@ nfw_detect_run_step(struct nfw_detect *d, unsigned budget)
 unsigned
 nfw_detect_run_end(struct nfw_detect *d, const struct nfw_finding **out)
 {
-	qsort(d->findings, d->nfindings, sizeof(*d->findings), by_priority);
+	nfw_findings_sort(d->findings, d->nfindings);
 	*out = d->findings;
 	return d->nfindings;
 }
