@@ -64,6 +64,7 @@ struct control {
 	struct nfw_finding *merged;         /* the control thread's findings and every worker's beacons */
 	unsigned capmerged;
 	double beacon_ask_ms_max;           /* longest a worker took to run its beaconing */
+	bool snapshotting;                  /* telemetry: findings as of the last epoch, no new run */
 	/* sketches: the last whole epoch and everything since start */
 	struct sketch_set last, total;
 	bool sketches;

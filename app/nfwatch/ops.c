@@ -359,8 +359,10 @@ o_findings(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, 
 		snprintf(err, errlen, "detection is off: start with --detect, --findings FILE or --report FILE");
 		return -1;
 	}
-	control_drain(a, c, CTL_DRAIN_BUDGET);
-	control_run_detectors(a, c);
+	if (!c->snapshotting) { /* a person asking: as of now */
+		control_drain(a, c, CTL_DRAIN_BUDGET);
+		control_run_detectors(a, c);
+	}
 	struct totals t;
 	sum_all(a, &t);
 	*out = c->cur;
@@ -669,7 +671,9 @@ control_snapshot(struct control *c)
 	json_object_set_new(st, "detect_flows", json_integer((json_int_t)c->flows));
 	json_object_set_new(st, "findings", json_integer((json_int_t)c->ncur));
 	json_t *ex = nfw_ctl_query(c->ctl, "show exporters", err, sizeof(err));
+	c->snapshotting = true; /* the findings of the last epoch: the detectors run on the epoch */
 	json_t *fi = c->det != NULL ? nfw_ctl_query(c->ctl, "show findings", err, sizeof(err)) : json_array();
+	c->snapshotting = false;
 	pthread_mutex_lock(&c->snap_lock);
 	json_decref(c->snap_stats);
 	c->snap_stats = st;
