@@ -8,6 +8,11 @@
 #   bench/linerate.sh [--records N] [--formats "v5 v9 ipfix"] [--modes "decode flow full"]
 #                     [--seconds S]
 #
+# Modes are the appliance's engines (rxonly, decode, flow, full) and "detect":
+# flow mode with the detectors on (--detect: per-worker sketches and
+# beaconing, the other detectors on the control thread); it also reports
+# how many closed flows the detectors took and how many found their ring full.
+#
 # With the appliance built (build/app/nfwatch/nfwatch) each stream is
 # replayed from memory by net_pcap (infinite_rx=1; the pool holds the whole
 # file) for S seconds on one worker lcore, once per engine mode, and the
@@ -58,11 +63,13 @@ if [ -x "$app" ]; then
 		for m in $modes; do
 			out=$dir/$f-$m.json
 			extra=()
+			mode=$m
 			[ "$m" = full ] && extra=(--segments "$dir/segs-$f")
+			[ "$m" = detect ] && mode=flow && extra=(--detect --epoch 2)
 			rm -rf "$dir/segs-$f"
 			"$app" -l 0-1 --no-huge -m $mem --no-pci --no-shconf --file-prefix "lr$$" \
 				--vdev "net_pcap0,rx_pcap=$dir/$f-$records.pcap,infinite_rx=1" -- \
-				--mode "$m" --duration "$seconds" --mbufs $mbufs --burst 64 --summary-json "$out" \
+				--mode "$mode" --duration "$seconds" --mbufs $mbufs --burst 64 --summary-json "$out" \
 				"${extra[@]}" >"$dir/$f-$m.log" 2>&1
 			python3 - "$out" "$f" "$m" <<'PY'
 import json, sys
@@ -74,7 +81,11 @@ if sys.argv[3] == 'rxonly':
     pk = sum(l['rx_pkts'] for l in w)
     print('%-6s %-7s %14s %12s %9.1fs  (%.2f Mpps rx)' % (sys.argv[2], sys.argv[3], '-', '-', busy, pk / busy / 1e6))
 else:
-    print('%-6s %-7s %14d %12.2fM %9.1fs' % (sys.argv[2], sys.argv[3], recs, recs / busy / 1e6, busy))
+    extra = ''
+    if sys.argv[3] == 'detect':
+        t = s['totals']
+        extra = '  (detectors took %d closed flows, %d found the ring full)' % (t['to_detect'], t['detect_full'])
+    print('%-6s %-7s %14d %12.2fM %9.1fs%s' % (sys.argv[2], sys.argv[3], recs, recs / busy / 1e6, busy, extra))
 PY
 		done
 	done
