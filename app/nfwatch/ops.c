@@ -184,20 +184,31 @@ override_of(const struct control *c, const uint8_t addr[16])
 	return 0;
 }
 
-/* every worker's exporters, raw (no baseline) */
+/* a copying request to every worker in turn, each filling the rest of out (elements of elem bytes) */
 static int
-exporters_raw(struct app *a, struct nfw_ctl_exporter *out, unsigned max, char *err, size_t errlen)
+collect(struct app *a, const struct wreq *proto, void *out, size_t elem, unsigned max, unsigned timeout_ms,
+	char *err, size_t errlen)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < a->nworkers; i++) {
-		struct wreq r = { .kind = WREQ_EXPORTERS, .out = out + n, .max = max - n };
-		if (worker_request(a, a->w[i], &r, REQ_TIMEOUT_MS) != 0) {
+	for (unsigned i = 0; i < a->nworkers && n < max; i++) {
+		struct wreq r = *proto;
+		r.out = (char *)out + (size_t)n * elem;
+		r.max = max - n;
+		if (worker_request(a, a->w[i], &r, timeout_ms) != 0) {
 			snprintf(err, errlen, "worker on lcore %u did not answer (stopping?)", a->w[i]->lcore);
 			return -1;
 		}
 		n += r.n;
 	}
 	return (int)n;
+}
+
+/* every worker's exporters, raw (no baseline) */
+static int
+exporters_raw(struct app *a, struct nfw_ctl_exporter *out, unsigned max, char *err, size_t errlen)
+{
+	struct wreq r = { .kind = WREQ_EXPORTERS };
+	return collect(a, &r, out, sizeof(*out), max, REQ_TIMEOUT_MS, err, errlen);
 }
 
 static int
@@ -223,17 +234,8 @@ o_exporters(void *arg, struct nfw_ctl_exporter *out, unsigned max, char *err, si
 static int
 o_templates(void *arg, struct nfw_ctl_template *out, unsigned max, char *err, size_t errlen)
 {
-	struct app *a = arg;
-	unsigned n = 0;
-	for (unsigned i = 0; i < a->nworkers; i++) {
-		struct wreq r = { .kind = WREQ_TEMPLATES, .out = out + n, .max = max - n };
-		if (worker_request(a, a->w[i], &r, REQ_TIMEOUT_MS) != 0) {
-			snprintf(err, errlen, "worker on lcore %u did not answer (stopping?)", a->w[i]->lcore);
-			return -1;
-		}
-		n += r.n;
-	}
-	return (int)n;
+	struct wreq r = { .kind = WREQ_TEMPLATES };
+	return collect(arg, &r, out, sizeof(*out), max, REQ_TIMEOUT_MS, err, errlen);
 }
 
 static int
@@ -241,22 +243,13 @@ o_top_flows(void *arg, unsigned n, enum nfw_ctl_by by, const struct nfw_filter *
 	    unsigned max, char *err, size_t errlen)
 {
 	struct app *a = arg;
-	unsigned got = 0;
 	if (a->cfg.mode < MODE_FLOW) {
 		snprintf(err, errlen, "no flow tables in %s mode", mode_name(a->cfg.mode));
 		return -1;
 	}
-	for (unsigned i = 0; i < a->nworkers && got < max; i++) {
-		struct wreq r = { .kind = WREQ_TOPFLOWS, .filter = f, .topn = n, .by = by, .out = out + got,
-				  .max = max - got };
-		/* a scan of a million-flow table takes a few hundred loop turns */
-		if (worker_request(a, a->w[i], &r, 10000) != 0) {
-			snprintf(err, errlen, "worker on lcore %u did not answer (stopping?)", a->w[i]->lcore);
-			return -1;
-		}
-		got += r.n;
-	}
-	return (int)got;
+	struct wreq r = { .kind = WREQ_TOPFLOWS, .filter = f, .topn = n, .by = by };
+	/* a scan of a million-flow table takes a few hundred loop turns */
+	return collect(a, &r, out, sizeof(*out), max, 10000, err, errlen);
 }
 
 static int

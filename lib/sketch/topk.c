@@ -158,6 +158,23 @@ nfw_topk_free(struct nfw_topk *t)
 	free(t);
 }
 
+/* a key not held: into a free node, or in place of the minimum */
+static void
+place(struct nfw_topk *t, const struct node *nd)
+{
+	if (t->n < t->k) {
+		t->heap[t->n] = *nd;
+		iput(t, nd->key, t->n);
+		t->n++;
+		sift_up(t, t->n - 1);
+		return;
+	}
+	idel(t, t->heap[0].key);
+	t->heap[0] = *nd;
+	iput(t, nd->key, 0);
+	sift_down(t, 0);
+}
+
 static void
 add_err(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t count, uint64_t err)
 {
@@ -173,20 +190,11 @@ add_err(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t coun
 	struct node nd = { .key = key, .count = count, .error = err };
 	if (label != NULL)
 		memcpy(nd.label, label, 16);
-	if (t->n < t->k) {
-		t->heap[t->n] = nd;
-		iput(t, key, t->n);
-		t->n++;
-		sift_up(t, t->n - 1);
-		return;
+	if (t->n == t->k) { /* replacing the minimum: the newcomer may have been counted as often as it */
+		nd.count += t->heap[0].count;
+		nd.error += t->heap[0].count;
 	}
-	/* replace the minimum: the newcomer may have been counted as often as it */
-	idel(t, t->heap[0].key);
-	nd.count += t->heap[0].count;
-	nd.error += t->heap[0].count;
-	t->heap[0] = nd;
-	iput(t, key, 0);
-	sift_down(t, 0);
+	place(t, &nd);
 }
 
 void
@@ -212,17 +220,7 @@ nfw_topk_offer(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64
 	struct node nd = { .key = key, .count = value };
 	if (label != NULL)
 		memcpy(nd.label, label, 16);
-	if (t->n < t->k) {
-		t->heap[t->n] = nd;
-		iput(t, key, t->n);
-		t->n++;
-		sift_up(t, t->n - 1);
-		return;
-	}
-	idel(t, t->heap[0].key);
-	t->heap[0] = nd;
-	iput(t, key, 0);
-	sift_down(t, 0);
+	place(t, &nd);
 }
 
 uint32_t
