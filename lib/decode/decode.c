@@ -91,6 +91,9 @@ nfw_decode_create(const struct nfw_decode_params *in)
 		goto fail;
 	d->prm = p;
 	d->last_exp = UINT32_MAX;
+#if defined(__x86_64__) || defined(__i386__)
+	d->simd = !p.flat_only && __builtin_cpu_supports("ssse3");
+#endif
 
 	d->exporters = calloc(p.max_exporters, sizeof(*d->exporters));
 	if (d->exporters == NULL || ktab_init(&d->exp_tab, p.max_exporters) != 0)

@@ -174,6 +174,28 @@ struct tpl_op {
 #define TPL_F_TIME_UP 0x08 /* times are sysUpTime-relative */
 #define TPL_F_SAMPLING 0x10 /* records carry a sampler id or rate: resolve per record */
 #define TPL_F_FAST    0x20 /* ops have their flat form (see enum fast_kind) */
+#define TPL_F_ICMP    0x40 /* has an ICMP type/code op: fills dst_port when it is 0 */
+
+/*
+ * The byte-shuffle form of a TPL_F_FAST template (x86 SSSE3): struct
+ * nfw_flow is written as 9 chunks (8 x 16 bytes and the last 8), each the
+ * set's prototype OR'ed with one or more PSHUFB of 16 record bytes loaded
+ * at shuf_src: the mask moves each field byte to its place in the flow,
+ * swapping network to host order and zero-extending, in one instruction
+ * per 16 bytes instead of one op per field. cnt[c] steps make chunk c.
+ * A step reads up to `over` bytes past the record, so the records that
+ * close a set run the flat ops instead.
+ */
+#define TPL_SHUF_MAX 24
+#define TPL_SHUF_CHUNKS 9
+
+struct tpl_shuf {
+	uint8_t n;                     /* steps; 0: no shuffle form */
+	uint8_t over;                  /* bytes read past the record's end */
+	uint8_t cnt[TPL_SHUF_CHUNKS];  /* steps of each chunk (>= 1) */
+	uint16_t src[TPL_SHUF_MAX];    /* record offset of the step's 16-byte load */
+	uint8_t mask[TPL_SHUF_MAX][16] __attribute__((aligned(16)));
+};
 
 struct tpl {
 	struct tkey key;
@@ -193,6 +215,7 @@ struct tpl {
 	uint8_t af;         /* 6 when the chosen addresses are IPv6, else 4 */
 	uint32_t layout_hash; /* to tell a refresh from an update */
 	uint32_t next_free;
+	struct tpl_shuf shuf;
 	struct tpl_op ops[]; /* nops entries, stride set by max_fields */
 };
 
@@ -280,6 +303,7 @@ struct nfw_decode {
 
 	struct nfw_flow *batch;
 	uint32_t nout;
+	bool simd;                  /* the CPU runs the shuffle form (SSSE3) */
 };
 
 /* Message context handed from a header parser to the set decoders. */

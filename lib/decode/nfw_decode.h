@@ -111,6 +111,8 @@ struct nfw_decode_stats {
 	uint64_t sflow_discard_samples;
 	uint64_t sflow_unparsed_samples;     /**< flow samples with no usable header */
 	uint64_t padding_bytes;              /**< zero fill accepted after the last set */
+	uint64_t shuffled_records;           /**< of `records`, decoded by a template's
+					          byte-shuffle form (SSSE3) */
 };
 
 /** An exporter as the collector sees it: source address and UDP port. */
@@ -137,6 +139,8 @@ struct nfw_decode_params {
 	uint32_t pending_max_age_ms;     /**< 60000: queued sets older are dropped */
 	uint32_t batch_size;             /**< 8192 records returned per datagram at most */
 	uint32_t seq_reorder_window;     /**< 64 datagrams (v5, v9, sFlow) */
+	bool flat_only;                  /**< never use the byte-shuffle form of
+					      templates (SSSE3): tests compare the two */
 };
 
 struct nfw_decode;

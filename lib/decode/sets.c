@@ -13,8 +13,19 @@
  * 302, 305/306, 309/310, 318/319) and systemInitTimeMilliseconds (160).
  * Records of templates that carry neither addresses nor counters (NBAR
  * application names, firewall event tables) are counted, not emitted.
+ *
+ * Flow templates with fixed-length fields run one of two compiled forms:
+ * the byte-shuffle form (struct tpl_shuf, SSSE3: the whole record in about
+ * ten PSHUFB) where the CPU has it, and the flat ops (one threaded load and
+ * store per field) elsewhere and for the last records of a set. They give
+ * the same records byte for byte (tests/decode/test_vendor.c runs both).
  */
 #include "decode_priv.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <tmmintrin.h>
+#define HAVE_SHUF 1
+#endif
 
 #define NTP_UNIX_OFFSET 2208988800ULL
 
@@ -27,6 +38,8 @@ struct rec_acc {
 	uint64_t start, end;
 	uint64_t sampler_id;
 	bool has_sampler;
+	bool has_icmp;
+	uint16_t icmp;
 	struct smp_acc s;
 };
 
@@ -54,9 +67,9 @@ exec_op(const struct tpl_op *o, const uint8_t *p, unsigned len, struct nfw_flow 
 	case OP_NH6: memcpy(f->nexthop, p, 16); break;
 	case OP_SPORT: f->src_port = (uint16_t)rd_uint(p, len); break;
 	case OP_DPORT: f->dst_port = (uint16_t)rd_uint(p, len); break;
-	case OP_ICMP:
-		if (f->dst_port == 0)
-			f->dst_port = (uint16_t)rd_uint(p, len);
+	case OP_ICMP: /* applied after the record: dst_port, when the record has none */
+		a->icmp = (uint16_t)rd_uint(p, len);
+		a->has_icmp = true;
 		break;
 	case OP_PROTO: f->proto = (uint8_t)rd_uint(p, len); break;
 	case OP_TCPFLAGS: f->tcp_flags = (uint8_t)rd_uint(p, len); break;
@@ -88,7 +101,7 @@ exec_op(const struct tpl_op *o, const uint8_t *p, unsigned len, struct nfw_flow 
 	}
 }
 
-static uint64_t
+static inline __attribute__((always_inline)) uint64_t
 abs_time(const struct msg_ctx *m, uint8_t op, uint64_t v, bool *ok)
 {
 	*ok = true;
@@ -163,61 +176,123 @@ finish_times(const struct msg_ctx *m, const struct tpl *t, struct nfw_flow *f,
 
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
+/*
+ * Run the flat ops of a TPL_F_FAST template over one record: threaded code,
+ * each handler does its load and store and jumps straight to the next op's
+ * handler (one predictable indirect jump per field, no shared switch). IPv4
+ * addresses are stored as they come: the set's prototype record already
+ * holds their IPv4-mapped prefix (set_ctx_init).
+ */
 #define ST(w, val) do { uint##w##_t x_ = (uint##w##_t)(val); memcpy(dp, &x_, sizeof(x_)); } while (0)
+#define FAST_NEXT() do { \
+		if (++o == end) \
+			return; \
+		s = rec + o->off; \
+		dp = base + o->dst; \
+		goto *const_tab[o->kind]; \
+	} while (0)
 
-/* Run the flat ops of a TPL_F_FAST template over one record. */
 static inline void
 exec_fast(const struct tpl *t, const uint8_t *rec, struct nfw_flow *f)
 {
+	static const void *const const_tab[] = {
+		[FK_NONE] = &&k_none,
+		[FK_1_1] = &&k_1_1, [FK_1_2] = &&k_1_2, [FK_1_4] = &&k_1_4, [FK_1_8] = &&k_1_8,
+		[FK_2_1] = &&k_2_1, [FK_2_2] = &&k_2_2, [FK_2_4] = &&k_2_4, [FK_2_8] = &&k_2_8,
+		[FK_4_1] = &&k_4_1, [FK_4_2] = &&k_4_2, [FK_4_4] = &&k_4_4, [FK_4_8] = &&k_4_8,
+		[FK_8_1] = &&k_8_1, [FK_8_2] = &&k_8_2, [FK_8_4] = &&k_8_4, [FK_8_8] = &&k_8_8,
+		[FK_ADDR4] = &&k_addr4, [FK_ADDR16] = &&k_addr16, [FK_ICMP] = &&k_icmp,
+		[FK_GENERIC] = &&k_generic,
+	};
+	_Static_assert(sizeof(const_tab) / sizeof(const_tab[0]) == FK_GENERIC + 1,
+		       "one handler per fast kind");
 	uint8_t *base = (uint8_t *)f;
-	const unsigned nops = t->nops;
+	const struct tpl_op *o = t->ops;
+	const struct tpl_op *end = o + t->nops;
+	const uint8_t *s;
+	uint8_t *dp;
 
-	for (unsigned i = 0; i < nops; i++) {
-		const struct tpl_op *o = &t->ops[i];
-		const uint8_t *s = rec + o->off;
-		uint8_t *dp = base + o->dst;
-		switch (o->kind) {
-		case FK_1_1: *dp = s[0]; break;
-		case FK_1_2: ST(16, s[0]); break;
-		case FK_1_4: ST(32, s[0]); break;
-		case FK_1_8: ST(64, s[0]); break;
-		case FK_2_1: *dp = (uint8_t)rd16(s); break;
-		case FK_2_2: ST(16, rd16(s)); break;
-		case FK_2_4: ST(32, rd16(s)); break;
-		case FK_2_8: ST(64, rd16(s)); break;
-		case FK_4_1: *dp = (uint8_t)rd32(s); break;
-		case FK_4_2: ST(16, rd32(s)); break;
-		case FK_4_4: ST(32, rd32(s)); break;
-		case FK_4_8: ST(64, rd32(s)); break;
-		case FK_8_1: *dp = (uint8_t)rd64(s); break;
-		case FK_8_2: ST(16, rd64(s)); break;
-		case FK_8_4: ST(32, rd64(s)); break;
-		case FK_8_8: ST(64, rd64(s)); break;
-		case FK_ADDR4:
-			memcpy(dp, v4mapped_prefix, 12);
-			memcpy(dp + 12, s, 4);
-			break;
-		case FK_ADDR16: memcpy(dp, s, 16); break;
-		case FK_ICMP:
-			if (f->dst_port == 0)
-				f->dst_port = (uint16_t)rd_uint(s, o->len);
-			break;
-		case FK_GENERIC: {
-			uint64_t v = rd_uint(s, o->len);
-			switch (o->dst_w) {
-			case 1: *dp = (uint8_t)v; break;
-			case 2: ST(16, v); break;
-			case 4: ST(32, v); break;
-			default: ST(64, v); break;
-			}
-			break;
-		}
-		default:
-			break;
+	if (o == end)
+		return;
+	s = rec + o->off;
+	dp = base + o->dst;
+	goto *const_tab[o->kind];
+k_1_1: *dp = s[0]; FAST_NEXT();
+k_1_2: ST(16, s[0]); FAST_NEXT();
+k_1_4: ST(32, s[0]); FAST_NEXT();
+k_1_8: ST(64, s[0]); FAST_NEXT();
+k_2_1: *dp = (uint8_t)rd16(s); FAST_NEXT();
+k_2_2: ST(16, rd16(s)); FAST_NEXT();
+k_2_4: ST(32, rd16(s)); FAST_NEXT();
+k_2_8: ST(64, rd16(s)); FAST_NEXT();
+k_4_1: *dp = (uint8_t)rd32(s); FAST_NEXT();
+k_4_2: ST(16, rd32(s)); FAST_NEXT();
+k_4_4: ST(32, rd32(s)); FAST_NEXT();
+k_4_8: ST(64, rd32(s)); FAST_NEXT();
+k_8_1: *dp = (uint8_t)rd64(s); FAST_NEXT();
+k_8_2: ST(16, rd64(s)); FAST_NEXT();
+k_8_4: ST(32, rd64(s)); FAST_NEXT();
+k_8_8: ST(64, rd64(s)); FAST_NEXT();
+k_addr4: memcpy(dp + 12, s, 4); FAST_NEXT();
+k_addr16: memcpy(dp, s, 16); FAST_NEXT();
+k_icmp: /* after the record (fast_icmp) */
+	FAST_NEXT();
+k_generic: {
+		uint64_t v = rd_uint(s, o->len);
+		switch (o->dst_w) {
+		case 1: *dp = (uint8_t)v; break;
+		case 2: ST(16, v); break;
+		case 4: ST(32, v); break;
+		default: ST(64, v); break;
 		}
 	}
+	FAST_NEXT();
+k_none:
+	FAST_NEXT();
 }
+#undef FAST_NEXT
 #undef ST
+
+/* ICMP type/code (IE 32, 139) goes to dst_port when the record carries no port. */
+static void
+fast_icmp(const struct tpl *t, const uint8_t *rec, struct nfw_flow *f)
+{
+	for (unsigned i = 0; i < t->nops; i++)
+		if (t->ops[i].kind == FK_ICMP && f->dst_port == 0)
+			f->dst_port = (uint16_t)rd_uint(rec + t->ops[i].off, t->ops[i].len);
+}
+
+#ifdef HAVE_SHUF
+/* Run the shuffle form (struct tpl_shuf): the record and its prototype in, the flow out. */
+__attribute__((target("ssse3"))) static inline void
+exec_shuf(const struct tpl_shuf *restrict sh, const uint8_t *restrict rec,
+	  const struct nfw_flow *restrict proto, struct nfw_flow *restrict f)
+{
+	const uint8_t *pp = (const uint8_t *)proto;
+	uint8_t *out = (uint8_t *)f;
+	const uint16_t *src = sh->src;
+	const uint8_t (*mask)[16] = sh->mask;
+
+#define SHUF_STEP(acc) \
+	acc = _mm_or_si128(acc, _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(rec + *src++)), \
+						 _mm_load_si128((const __m128i *)*mask++)))
+	for (unsigned c = 0; c + 1 < TPL_SHUF_CHUNKS; c++) {
+		__m128i acc = _mm_loadu_si128((const __m128i *)(pp + 16 * c));
+		SHUF_STEP(acc);
+		for (unsigned k = 1; k < sh->cnt[c]; k++)
+			SHUF_STEP(acc);
+		_mm_storeu_si128((__m128i *)(out + 16 * c), acc);
+	}
+	__m128i last = _mm_loadl_epi64((const __m128i *)(pp + 16 * (TPL_SHUF_CHUNKS - 1)));
+	for (unsigned k = 0; k < sh->cnt[TPL_SHUF_CHUNKS - 1]; k++)
+		SHUF_STEP(last);
+	_mm_storel_epi64((__m128i *)(out + 16 * (TPL_SHUF_CHUNKS - 1)), last);
+#undef SHUF_STEP
+}
+_Static_assert(sizeof(struct nfw_flow) > 16 * (TPL_SHUF_CHUNKS - 1) &&
+	       sizeof(struct nfw_flow) <= 16 * (TPL_SHUF_CHUNKS - 1) + 8,
+	       "the shuffle form writes nfw_flow as 8 x 16 bytes and 8");
+#endif
 
 /* What every record of one data set shares. */
 struct set_ctx {
@@ -226,6 +301,7 @@ struct set_ctx {
 	bool known;
 	bool per_record_rate;
 	uint64_t flows;          /* records finished with the per-set rate */
+	uint64_t shuffled;       /* records run by the shuffle form */
 };
 
 static void
@@ -238,6 +314,13 @@ set_ctx_init(struct nfw_decode *d, struct msg_ctx *m, const struct tpl *t, struc
 	c->proto.version = m->version == 9 ? NFW_FLOW_V9 : NFW_FLOW_IPFIX;
 	c->proto.af = t->af;
 	c->flows = 0;
+	c->shuffled = 0;
+	c->rate = 1;
+	c->known = true;
+	if (t->flags & TPL_F_FAST) /* exec_fast stores IPv4 addresses without their prefix */
+		for (unsigned i = 0; i < t->nops; i++)
+			if (t->ops[i].kind == FK_ADDR4)
+				memcpy((uint8_t *)&c->proto + t->ops[i].dst, v4mapped_prefix, 12);
 	c->per_record_rate = (t->flags & TPL_F_SAMPLING) != 0;
 	if (!c->per_record_rate) {
 		uint32_t r = nfw_rate_lookup(d, m, 0, false);
@@ -269,6 +352,8 @@ finish_flow(struct nfw_decode *d, struct msg_ctx *m, const struct tpl *t, struct
 static void
 set_ctx_done(struct nfw_decode *d, struct msg_ctx *m, struct set_ctx *c)
 {
+	if (c->shuffled != 0)
+		CNT(d, m->ex, shuffled_records, c->shuffled);
 	if (c->flows == 0)
 		return;
 	CNT(d, m->ex, records, c->flows);
@@ -285,6 +370,7 @@ acc_reset(struct rec_acc *a, bool smp)
 	a->end = 0;
 	a->has_sampler = false;
 	a->sampler_id = 0;
+	a->has_icmp = false;
 	if (smp)
 		memset(&a->s, 0, sizeof(a->s));
 }
@@ -298,9 +384,55 @@ finish_record(struct nfw_decode *d, struct msg_ctx *m, const struct tpl *t, stru
 		finish_options(d, m, a);
 	else if (!(t->flags & TPL_F_FLOW))
 		CNT(d, m->ex, options_records, 1);
-	else if (f != scratch)
+	else if (f != scratch) {
+		if (a->has_icmp && f->dst_port == 0)
+			f->dst_port = a->icmp;
 		finish_flow(d, m, t, c, f, a);
+	}
 }
+
+/* A fast record after its fields: ICMP type/code, absolute times, the rate. */
+static inline __attribute__((always_inline)) void
+fast_finish(struct nfw_decode *d, struct msg_ctx *m, const struct tpl *t, struct set_ctx *c,
+	    struct rec_acc *a, const uint8_t *rec, struct nfw_flow *f)
+{
+	if (t->flags & TPL_F_ICMP)
+		fast_icmp(t, rec, f);
+	a->start = f->start_ms;
+	a->end = f->end_ms;
+	finish_flow(d, m, t, c, f, a);
+}
+
+#ifdef HAVE_SHUF
+/*
+ * The records of a set the shuffle form can take (all but those too close
+ * to the set's end for its 16-byte loads), compiled for SSSE3 as a whole so
+ * the shuffle and the finish are inlined. Returns where it stopped.
+ */
+__attribute__((target("ssse3"))) static const uint8_t *
+set_shuf(struct nfw_decode *d, struct msg_ctx *m, const struct tpl *t, struct set_ctx *c,
+	 struct rec_acc *a, const uint8_t *p, const uint8_t *end, uint64_t *nrec, bool *full)
+{
+	const size_t rl = t->min_len;
+	const size_t need = rl + t->shuf.over;
+	uint64_t n = 0;
+
+	while ((size_t)(end - p) >= need) {
+		struct nfw_flow *f = nfw_out_slot(d, m->ex);
+		if (f == NULL) {
+			*full = true;
+			break;
+		}
+		exec_shuf(&t->shuf, p, &c->proto, f);
+		fast_finish(d, m, t, c, a, p, f);
+		p += rl;
+		n++;
+	}
+	*nrec += n;
+	c->shuffled += n;
+	return p;
+}
+#endif
 
 void
 nfw_data_set_with(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t, const uint8_t *p,
@@ -318,22 +450,31 @@ nfw_data_set_with(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t, const 
 	set_ctx_init(d, m, t, &c);
 	if (t->flags & TPL_F_FAST) {
 		const size_t rl = t->min_len;
-		while ((size_t)(end - p) >= rl) {
+		bool full = false;
+#ifdef HAVE_SHUF
+		if (d->simd && t->shuf.n != 0)
+			p = set_shuf(d, m, t, &c, &a, p, end, &nrec, &full);
+#endif
+		while (!full && (size_t)(end - p) >= rl) {
 			struct nfw_flow *f = nfw_out_slot(d, m->ex);
-			if (f == NULL)
-				break; /* batch full: the rest of the set is counted dropped */
+			if (f == NULL) {
+				full = true;
+				break;
+			}
 			*f = c.proto;
 			exec_fast(t, p, f);
-			a.start = f->start_ms;
-			a.end = f->end_ms;
-			finish_flow(d, m, t, &c, f, &a);
+			fast_finish(d, m, t, &c, &a, p, f);
 			p += rl;
 			nrec++;
 		}
-		while ((size_t)(end - p) >= rl) { /* only when the batch filled up */
-			CNT_DROP(d, m->ex, rec_dropped, NFW_DROP_BATCH_FULL);
+		if (full) { /* batch full: nfw_out_slot counted this record, the rest follow */
 			p += rl;
 			nrec++;
+			while ((size_t)(end - p) >= rl) {
+				CNT_DROP(d, m->ex, rec_dropped, NFW_DROP_BATCH_FULL);
+				p += rl;
+				nrec++;
+			}
 		}
 	} else if ((t->flags & TPL_F_VARLEN) == 0) {
 		const size_t rl = t->min_len;

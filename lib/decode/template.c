@@ -168,6 +168,111 @@ fast_form(struct tpl_op *o)
 }
 #undef FLOW_FIELD
 
+/* Where each byte of struct nfw_flow comes from in the shuffle form. */
+#define SRC_PROTO (-1) /* the set's prototype (or a zero it already holds) */
+#define SRC_ZERO (-2)  /* a zero byte of a field (zero-extension) */
+
+static bool
+shuf_claim(int32_t *from, unsigned at, int32_t src)
+{
+	if (from[at] != SRC_PROTO)
+		return false; /* two ops write one byte: leave it to the flat ops */
+	from[at] = src;
+	return true;
+}
+
+/* Bytes the prototype owns; no field op may land on them. */
+static bool
+shuf_proto_owned(unsigned at)
+{
+	static const struct { uint8_t off, len; } own[] = {
+#define OWN(field) { offsetof(struct nfw_flow, field), sizeof(((struct nfw_flow *)0)->field) }
+		OWN(exporter), OWN(exporter_port), OWN(domain), OWN(version), OWN(af),
+		OWN(sampling), OWN(flags),
+#undef OWN
+	};
+	for (unsigned i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (at >= own[i].off && at < (unsigned)own[i].off + own[i].len)
+			return true;
+	return false;
+}
+
+/*
+ * Build the shuffle form (struct tpl_shuf) of a TPL_F_FAST template, or
+ * leave shuf.n at 0 when a byte would be written twice or too many loads
+ * would be needed. Each chunk's record bytes are covered greedily by 16-byte
+ * windows starting at the lowest byte not yet covered.
+ */
+static void
+shuf_compile(struct tpl *t)
+{
+	int32_t from[TPL_SHUF_CHUNKS * 16];
+	struct tpl_shuf *sh = &t->shuf;
+	unsigned over = 0;
+
+	memset(sh, 0, sizeof(*sh));
+	for (unsigned i = 0; i < TPL_SHUF_CHUNKS * 16; i++)
+		from[i] = SRC_PROTO;
+	for (unsigned i = 0; i < t->nops; i++) {
+		const struct tpl_op *o = &t->ops[i];
+		bool ok = true;
+		switch (o->kind) {
+		case FK_NONE: case FK_ICMP:
+			continue; /* ICMP is applied after the record (TPL_F_ICMP) */
+		case FK_ADDR4:
+			for (unsigned k = 0; k < 4; k++)
+				ok = ok && shuf_claim(from, o->dst + 12u + k, o->off + (int32_t)k);
+			break;
+		case FK_ADDR16:
+			for (unsigned k = 0; k < 16; k++)
+				ok = ok && shuf_claim(from, o->dst + k, o->off + (int32_t)k);
+			break;
+		default: { /* big-endian integer of len bytes into dst_w little-endian bytes */
+			unsigned len = o->len > 8 ? 8 : o->len;
+			unsigned first = o->off + (o->len - len); /* an oversized field keeps its low bytes */
+			for (unsigned k = 0; k < o->dst_w; k++)
+				ok = ok && shuf_claim(from, o->dst + k,
+						      k < len ? (int32_t)(first + len - 1 - k) : SRC_ZERO);
+			break;
+		}
+		}
+		if (!ok)
+			return;
+	}
+	for (unsigned i = 0; i < sizeof(struct nfw_flow); i++)
+		if (from[i] != SRC_PROTO && shuf_proto_owned(i))
+			return;
+	for (unsigned c = 0; c < TPL_SHUF_CHUNKS; c++) {
+		const unsigned clen = c + 1 < TPL_SHUF_CHUNKS ? 16 : sizeof(struct nfw_flow) - 16 * c;
+		int32_t lo = -1;
+		for (;;) {
+			/* the lowest record byte of this chunk above the last window */
+			int32_t w = INT32_MAX;
+			for (unsigned k = 0; k < clen; k++)
+				if (from[16 * c + k] > lo && from[16 * c + k] < w)
+					w = from[16 * c + k];
+			if (w == INT32_MAX && lo >= 0)
+				break; /* chunk covered */
+			if (sh->n == TPL_SHUF_MAX)
+				return;
+			if (w == INT32_MAX)
+				w = 0; /* no record byte in this chunk: one all-zero step */
+			uint8_t *mk = sh->mask[sh->n];
+			for (unsigned k = 0; k < 16; k++) {
+				int32_t f = k < clen ? from[16 * c + k] : SRC_PROTO;
+				mk[k] = f >= w && f < w + 16 ? (uint8_t)(f - w) : 0x80;
+			}
+			sh->src[sh->n] = (uint16_t)w;
+			if ((unsigned)w + 16 > t->min_len && (unsigned)w + 16 - t->min_len > over)
+				over = (unsigned)w + 16 - t->min_len;
+			sh->n++;
+			sh->cnt[c]++;
+			lo = w + 15;
+		}
+	}
+	sh->over = (uint8_t)over;
+}
+
 /* Compile into `t` (ops sized for max_fields). Returns 0 or 1 + NFW_DROP_*. */
 static int
 tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f, uint16_t n,
@@ -252,10 +357,16 @@ tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f
 		t->flags &= (uint8_t)~TPL_F_FLOW;
 	if ((t->flags & (TPL_F_FLOW | TPL_F_VARLEN | TPL_F_SAMPLING)) == TPL_F_FLOW) {
 		t->flags |= TPL_F_FAST;
-		for (unsigned i = 0; i < t->nops; i++)
+		for (unsigned i = 0; i < t->nops; i++) {
 			if (t->ops[i].kind == FK_NONE)
 				t->flags &= (uint8_t)~TPL_F_FAST;
+			if (t->ops[i].kind == FK_ICMP)
+				t->flags |= TPL_F_ICMP;
+		}
 	}
+	memset(&t->shuf, 0, sizeof(t->shuf));
+	if (t->flags & TPL_F_FAST)
+		shuf_compile(t);
 	return 0;
 }
 

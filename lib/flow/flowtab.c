@@ -394,9 +394,17 @@ nfw_flowtab_add(struct nfw_flowtab *t, const struct nfw_flow *r)
 }
 
 /*
- * A burst: keys and hashes first with the index slots prefetched, then the
- * entries the slots point at prefetched, then the work: the two cache
- * misses of each record overlap with the others'.
+ * A burst: keys and hashes first, then the index slots read (plain loads,
+ * independent of each other, so the out-of-order core overlaps their
+ * misses) with the entries they point at prefetched, then the work: the
+ * two cache misses of each record overlap with the others'.
+ *
+ * The slots are loaded, not prefetched: on the build machine (a VM) a
+ * prefetch of the slot followed by its load made the whole table 25 %
+ * slower (bench_flowtab burst 65 -> 51 ns per open record without it,
+ * flow mode v9 9.5 -> 11.0 M records/s); the entry prefetch does pay
+ * (without it flow mode fell to 7.7 M), and so does a prefetch over a
+ * plain load of the entry (10.7 M). bench/RESULTS.md has the runs.
  */
 void
 nfw_flowtab_add_burst(struct nfw_flowtab *t, const struct nfw_flow *r, unsigned n)
@@ -412,7 +420,6 @@ nfw_flowtab_add_burst(struct nfw_flowtab *t, const struct nfw_flow *r, unsigned 
 			if (!ok[i])
 				continue;
 			h[i] = key_hash(&k[i]);
-			__builtin_prefetch(&t->slots[h[i] & t->mask]);
 		}
 		for (unsigned i = 0; i < m; i++) {
 			if (!ok[i])

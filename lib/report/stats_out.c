@@ -17,7 +17,7 @@
 	X(templates_active) X(seq_lost) X(seq_reordered) X(seq_restarts) X(seq_resync) \
 	X(sampling_updates) X(sampled_records) X(rate_unknown_records) \
 	X(sflow_flow_samples) X(sflow_counter_samples) X(sflow_discard_samples) \
-	X(sflow_unparsed_samples) X(padding_bytes)
+	X(sflow_unparsed_samples) X(padding_bytes) X(shuffled_records)
 
 static json_t *
 drops_json(const uint64_t *arr)
