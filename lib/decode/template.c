@@ -273,6 +273,19 @@ shuf_compile(struct tpl *t)
 	sh->over = (uint8_t)over;
 }
 
+/* FNV-1a over the (id, length, enterprise) of each field and the scope count. */
+static uint32_t
+tpl_layout_hash(const struct tpl_field *f, uint16_t n, uint16_t nscope)
+{
+	uint32_t h = 2166136261u;
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t w[3] = { f[i].id, f[i].len, f[i].pen };
+		for (int k = 0; k < 3; k++)
+			h = (h ^ w[k]) * 16777619u;
+	}
+	return (h ^ nscope) * 16777619u;
+}
+
 /* Compile into `t` (ops sized for max_fields). Returns 0 or 1 + NFW_DROP_*. */
 static int
 tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f, uint16_t n,
@@ -281,7 +294,6 @@ tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f
 	uint8_t best_rank[SK__COUNT] = { 0 };
 	int best_idx[SK__COUNT];
 	uint32_t min_len = 0;
-	uint32_t h = 2166136261u;
 	bool varlen = false;
 
 	if (n > d->prm.max_fields)
@@ -296,9 +308,6 @@ tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f
 		} else {
 			min_len += f[i].len;
 		}
-		uint32_t w[3] = { f[i].id, f[i].len, f[i].pen };
-		for (int k = 0; k < 3; k++)
-			h = (h ^ w[k]) * 16777619u;
 		if (m.slot != SK_NONE && m.op != OP_SKIP) {
 			bool len_ok = m.need ? f[i].len == m.need : (f[i].len >= 1 && f[i].len <= 8);
 			if (len_ok && m.rank > best_rank[m.slot]) {
@@ -307,14 +316,13 @@ tpl_compile(const struct nfw_decode *d, struct tpl *t, const struct tpl_field *f
 			}
 		}
 	}
-	h = (h ^ nscope) * 16777619u;
 	if (min_len == 0 || min_len > 65535)
 		return 1 + NFW_DROP_BAD_TEMPLATE;
 
 	t->nfields = n;
 	t->nscope = nscope;
 	t->min_len = (uint16_t)min_len;
-	t->layout_hash = h;
+	t->layout_hash = tpl_layout_hash(f, n, nscope);
 	t->flags = (uint8_t)((options ? TPL_F_OPTIONS : 0) | (varlen ? TPL_F_VARLEN : 0));
 	t->nops = 0;
 	t->start_op = 0;
@@ -390,18 +398,22 @@ nfw_tpl_add(struct nfw_decode *d, struct msg_ctx *m, uint16_t id, const struct t
 	if (id < 256 || nfields == 0 ||
 	    nscope > nfields)
 		return 1 + NFW_DROP_BAD_TEMPLATE;
-	rc = tpl_compile(d, scratch, f, nfields, nscope, options);
-	if (rc != 0)
-		return rc;
-
 	idx = ktab_find(&d->tpl_tab, &k);
 	if (idx != UINT32_MAX) {
+		/* exporters resend their templates every few seconds: a refresh is not compiled again */
 		struct tpl *t = tpl_at(d, idx);
-		t->arrived_ms = m->now_ms;
-		if (t->layout_hash == scratch->layout_hash && t->nfields == scratch->nfields) {
+		if (t->layout_hash == tpl_layout_hash(f, nfields, nscope) && t->nfields == nfields) {
+			t->arrived_ms = m->now_ms;
 			CNT(d, m->ex, templates_refreshed, 1);
 			return 0;
 		}
+	}
+	rc = tpl_compile(d, scratch, f, nfields, nscope, options);
+	if (rc != 0)
+		return rc;
+	if (idx != UINT32_MAX) {
+		struct tpl *t = tpl_at(d, idx);
+		t->arrived_ms = m->now_ms;
 		uint64_t recs = t->records;
 		uint32_t nf = t->next_free;
 		memcpy(t, scratch, d->tpl_stride);

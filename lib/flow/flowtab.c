@@ -417,17 +417,17 @@ nfw_flowtab_add_burst(struct nfw_flowtab *t, const struct nfw_flow *r, unsigned 
 		unsigned m = n < NFW_FLOWTAB_BURST ? n : NFW_FLOWTAB_BURST;
 		for (unsigned i = 0; i < m; i++) {
 			ok[i] = make_key(t, &r[i], &k[i]) == 0;
-			if (!ok[i])
-				continue;
-			h[i] = key_hash(&k[i]);
+			h[i] = ok[i] ? key_hash(&k[i]) : 0;
 		}
-		for (unsigned i = 0; i < m; i++) {
-			if (!ok[i])
-				continue;
-			const struct slot *s = &t->slots[h[i] & t->mask];
-			if (s->sig != 0)
-				__builtin_prefetch(&t->ent[s->idx]); /* one line */
-		}
+		/*
+		 * No branch on what the slot holds: a branch on a load that
+		 * misses is mispredicted half the time, and each flush waits
+		 * for that miss, one after the other. An empty slot's idx is 0
+		 * or a stale index, always inside the pool: prefetching it is
+		 * harmless.
+		 */
+		for (unsigned i = 0; i < m; i++)
+			__builtin_prefetch(&t->ent[t->slots[h[i] & t->mask].idx]); /* one line */
 		for (unsigned i = 0; i < m; i++) {
 			t->st.records++;
 			if (r[i].end_ms > t->now_ms)
