@@ -42,6 +42,7 @@
 #define APP_MAX_RXQ 8
 #define APP_MAX_ALLOW 64
 #define APP_OUT_BATCH 64
+#define APP_CLOSED_BATCH 32 /* closed flows handed to sketches, beaconing and the control ring together */
 
 enum app_mode { MODE_RXONLY, MODE_DECODE, MODE_FLOW, MODE_FULL };
 
@@ -181,6 +182,8 @@ struct worker {
 	struct rte_ring *to_ctl;                /* closed flows to the control lcore (detection) */
 	struct nfw_flow stage[APP_MAX_WORKERS][APP_OUT_BATCH];
 	unsigned nstage[APP_MAX_WORKERS];
+	struct nfw_flow closed[APP_CLOSED_BATCH]; /* closed flows not yet past detection */
+	unsigned nclosed;
 	volatile bool produce_done;
 	volatile bool finished;
 	struct wstats st;

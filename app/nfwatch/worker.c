@@ -24,6 +24,33 @@
 
 #include "app.h"
 
+/*
+ * Closed flows on their way to detection, a batch at a time: the sketches,
+ * the beaconing state (in bursts whose table misses overlap) and the ring
+ * to the control thread (one bulk enqueue). Called when the batch fills and
+ * wherever the worker stops between bursts (control_point, the loop's end,
+ * the clean stop), so a flow waits here for one burst at most and is always
+ * in the epoch's sketches it closed in.
+ */
+static void
+closed_flush(struct worker *w)
+{
+	unsigned n = w->nclosed;
+	if (n == 0)
+		return;
+	w->nclosed = 0;
+	if (g_app.sketches)
+		for (unsigned i = 0; i < n; i++)
+			sketch_set_add(&w->sk[w->sk_cur], &w->closed[i]);
+	if (w->beacons != NULL) /* every session of a tuple closes on this shard: its state is here */
+		nfw_detect_add_burst(w->beacons, w->closed, n);
+	if (w->to_ctl != NULL) {
+		unsigned done = rte_ring_enqueue_burst_elem(w->to_ctl, w->closed, sizeof(w->closed[0]), n, NULL);
+		w->st.to_detect += done;
+		w->st.detect_full += n - done; /* counted: they are in the segments, not in detection */
+	}
+}
+
 static void
 emit_closed(const struct nfw_flow_closed *c, void *arg)
 {
@@ -33,17 +60,11 @@ emit_closed(const struct nfw_flow_closed *c, void *arg)
 		w->st.misrouted++;
 	if (w->segw != NULL && nfw_segw_put(w->segw, c) != 0)
 		w->st.seg_errors++;
-	if (g_app.sketches)
-		sketch_set_add(&w->sk[w->sk_cur], &c->f);
-	if (w->beacons != NULL) /* every session of a tuple closes on this shard: its state is here */
-		nfw_detect_add(w->beacons, &c->f);
-	if (w->to_ctl != NULL) {
-		struct nfw_flow copy = c->f; /* the ring API takes a non-const object */
-		if (rte_ring_enqueue_elem(w->to_ctl, &copy, sizeof(copy)) == 0)
-			w->st.to_detect++;
-		else
-			w->st.detect_full++;
-	}
+	if (!g_app.sketches && w->beacons == NULL && w->to_ctl == NULL)
+		return;
+	w->closed[w->nclosed++] = c->f;
+	if (w->nclosed == APP_CLOSED_BATCH)
+		closed_flush(w);
 }
 
 int
@@ -334,6 +355,7 @@ serve(struct worker *w, struct wreq *r)
 	case WREQ_FLUSH:
 		if (w->ft != NULL)
 			nfw_flowtab_flush(w->ft);
+		closed_flush(w);
 		return true;
 	case WREQ_DETECT_CFG:
 		if (w->beacons != NULL)
@@ -366,6 +388,7 @@ serve(struct worker *w, struct wreq *r)
 static inline void
 control_point(struct app *a, struct worker *w)
 {
+	closed_flush(w);
 	uint32_t seq = __atomic_load_n(&w->req.seq, __ATOMIC_ACQUIRE);
 	if (unlikely(seq != w->req.done) && serve(w, &w->req))
 		__atomic_store_n(&w->req.done, seq, __ATOMIC_RELEASE);
@@ -441,6 +464,7 @@ worker_main(void *arg)
 				stage_flush(w, j);
 			drain_rings(a, w, 4096);
 			nfw_flowtab_age(w->ft, 64);
+			closed_flush(w);
 		}
 		uint64_t t1 = rte_get_tsc_cycles();
 		if (work > 0)
@@ -467,6 +491,7 @@ worker_main(void *arg)
 			rte_pause();
 		}
 		nfw_flowtab_flush(w->ft);
+		closed_flush(w);
 	}
 	__atomic_store_n(&w->finished, true, __ATOMIC_RELEASE);
 	return 0;

@@ -16,6 +16,14 @@
  *   - size regularity (coefficient of variation of bytes), persistence.
  * Events per tuple are capped (the newest 1024 kept) and tuples are capped
  * (beacon_max_tuples, refusals counted).
+ *
+ * Most tuples are seen once (a client's one visit to a site), and a beacon
+ * needs a dozen sessions: a tuple gets its place in the tuple table (and
+ * its event list) at its second session. Its first waits in a table of
+ * first sightings, 2-way buckets of one cache line, no allocation: a tuple
+ * seen once costs that line. A first sighting pushed out of its bucket by
+ * two newer ones before its tuple comes back is lost (counted:
+ * beacon_seen_lost); the tuple then starts at its next session.
  */
 #include <math.h>
 #include <stdio.h>
@@ -49,11 +57,22 @@ struct tuple {
 	uint16_t last_sport;
 };
 
+/* A tuple's first session, waiting for its second (32 bytes: two per bucket line). */
+struct bseen {
+	uint64_t h;            /* tuple hash, 0: empty */
+	uint64_t start, end;
+	uint64_t bytes : 48;
+	uint64_t sport : 16;
+};
+_Static_assert(sizeof(struct bseen) == 32, "two first sightings per cache line");
+
 struct beacon_state {
 	struct dslot *slot;
 	uint32_t mask;
 	struct tuple *t;
 	uint32_t n, max;
+	struct bseen *seen;    /* seen_mask + 1 buckets of two */
+	uint32_t seen_mask;
 };
 
 struct beacon_state *
@@ -69,7 +88,14 @@ beacon_create(const struct nfw_detect_config *c)
 	b->mask = n - 1;
 	b->slot = calloc(n, sizeof(*b->slot));
 	b->t = calloc(b->max, sizeof(*b->t));
-	if (b->slot == NULL || b->t == NULL) {
+	uint32_t nb = 512;
+	while (nb < b->max / 2u && nb < (1u << 27))
+		nb <<= 1;
+	b->seen_mask = nb - 1;
+	b->seen = aligned_alloc(64, (size_t)nb * 2 * sizeof(*b->seen));
+	if (b->seen != NULL)
+		memset(b->seen, 0, (size_t)nb * 2 * sizeof(*b->seen));
+	if (b->slot == NULL || b->t == NULL || b->seen == NULL) {
 		beacon_free(b);
 		return NULL;
 	}
@@ -85,6 +111,7 @@ beacon_free(struct beacon_state *b)
 		free(b->t[i].ev);
 	free(b->t);
 	free(b->slot);
+	free(b->seen);
 	free(b);
 }
 
@@ -103,6 +130,70 @@ beacon_prefetch(struct nfw_detect *d, const struct fctx *x)
 		return;
 	uint64_t h = tuple_hash(x);
 	__builtin_prefetch(&b->slot[(uint32_t)(h ^ h >> 29) & b->mask]);
+	__builtin_prefetch(&b->seen[2 * ((uint32_t)(h >> 24) & b->seen_mask)]);
+}
+
+static bool
+event_push(struct tuple *t, uint64_t start, uint64_t bytes, uint16_t sport)
+{
+	if (t->n == t->cap) {
+		if (t->cap == MAX_EVENTS) { /* keep the newest */
+			memmove(t->ev, t->ev + MAX_EVENTS / 4, (MAX_EVENTS - MAX_EVENTS / 4) * sizeof(*t->ev));
+			t->n -= MAX_EVENTS / 4;
+		} else {
+			uint32_t nc = t->cap ? t->cap * 2 : 16;
+			struct bevent *e = realloc(t->ev, nc * sizeof(*e));
+			if (e == NULL)
+				return false;
+			t->ev = e;
+			t->cap = nc;
+		}
+	}
+	t->ev[t->n].t = start;
+	t->ev[t->n].bytes = bytes;
+	t->ev[t->n].sport = sport;
+	t->n++;
+	t->total++;
+	return true;
+}
+
+/*
+ * A tuple not in the tuple table: its first session is kept as a first
+ * sighting; at its second the tuple is returned, to be created with the
+ * first as its first event (*first, cleared from the bucket). NULL: kept
+ * (or merged into the first sighting it continues).
+ */
+static bool
+seen_check(struct nfw_detect *d, uint64_t h, const struct nfw_flow *f, struct bseen *first)
+{
+	struct beacon_state *b = d->beacon;
+	struct bseen *bk = &b->seen[2 * ((uint32_t)(h >> 24) & b->seen_mask)];
+	h |= 1; /* 0 marks an empty entry */
+	for (unsigned w = 0; w < 2; w++) {
+		struct bseen *e = &bk[w];
+		if (e->h != h)
+			continue;
+		if (f->src_port == e->sport && f->start_ms <= e->end + 2000) {
+			/* the same session, split by the exporter */
+			if (f->end_ms > e->end)
+				e->end = f->end_ms;
+			e->bytes = e->bytes + f->bytes > 0xffffffffffffull ? 0xffffffffffffull : e->bytes + f->bytes;
+			return false;
+		}
+		*first = *e;
+		e->h = 0;
+		return true;
+	}
+	/* first sighting: an empty way, else the one waiting longest */
+	struct bseen *v = bk[0].h == 0 ? &bk[0] : bk[1].h == 0 ? &bk[1] : bk[0].end <= bk[1].end ? &bk[0] : &bk[1];
+	if (v->h != 0)
+		d->st.beacon_seen_lost++;
+	v->h = h;
+	v->start = f->start_ms;
+	v->end = f->end_ms;
+	v->bytes = f->bytes > 0xffffffffffffull ? 0xffffffffffffull : f->bytes;
+	v->sport = f->src_port;
+	return false;
 }
 
 void
@@ -130,6 +221,9 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 		}
 	}
 	if (t == NULL) {
+		struct bseen first;
+		if (!seen_check(d, h, f, &first))
+			return;
 		if (b->n >= b->max) {
 			d->st.beacon_tuples_refused++;
 			return;
@@ -139,6 +233,8 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 		b->slot[i].idx = ++b->n;
 		b->slot[i].sig = sig;
 		d->st.beacon_tuples++;
+		if (!event_push(t, first.start, first.bytes, (uint16_t)first.sport))
+			return;
 	} else if (f->src_port == t->last_sport && f->start_ms <= t->last_end + 2000) {
 		/* the same session, split by the exporter */
 		if (f->end_ms > t->last_end)
@@ -147,24 +243,8 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 			t->ev[t->n - 1].bytes += f->bytes;
 		return;
 	}
-	if (t->n == t->cap) {
-		if (t->cap == MAX_EVENTS) { /* keep the newest */
-			memmove(t->ev, t->ev + MAX_EVENTS / 4, (MAX_EVENTS - MAX_EVENTS / 4) * sizeof(*t->ev));
-			t->n -= MAX_EVENTS / 4;
-		} else {
-			uint32_t nc = t->cap ? t->cap * 2 : 4;
-			struct bevent *e = realloc(t->ev, nc * sizeof(*e));
-			if (e == NULL)
-				return;
-			t->ev = e;
-			t->cap = nc;
-		}
-	}
-	t->ev[t->n].t = f->start_ms;
-	t->ev[t->n].bytes = f->bytes;
-	t->ev[t->n].sport = f->src_port;
-	t->n++;
-	t->total++;
+	if (!event_push(t, f->start_ms, f->bytes, f->src_port))
+		return;
 	t->last_end = f->end_ms;
 	t->last_sport = f->src_port;
 }

@@ -194,6 +194,7 @@ struct nfw_detect_stats {
 	uint64_t flows;
 	uint64_t beacon_tuples;
 	uint64_t beacon_tuples_refused;   /**< tuple table full */
+	uint64_t beacon_seen_lost;        /**< first sightings pushed out before their second session */
 	uint64_t fanout_sources;
 	uint64_t fanout_sources_refused;  /**< source table full */
 	uint64_t exfil_pairs_refused;
