@@ -24,6 +24,13 @@
  * seen once costs that line. A first sighting pushed out of its bucket by
  * two newer ones before its tuple comes back is lost (counted:
  * beacon_seen_lost); the tuple then starts at its next session.
+ *
+ * A tuple with no session for beacon_idle_s (by the newest flow's end) is
+ * dropped when a run passes it: its slot leaves the index by backward
+ * shift, the last tuple moves into its place. A tuple dropped while it
+ * reads as a beacon is analysed one last time and its finding is kept
+ * (the newest RETIRED_MAX) and reported by every later run, so a beacon
+ * that stopped is still in the report of a long run.
  */
 #include <math.h>
 #include <stdio.h>
@@ -33,6 +40,7 @@
 #include "detect_priv.h"
 
 #define MAX_EVENTS 1024
+#define RETIRED_MAX 1024
 
 struct bkey {
 	uint8_t src[16];
@@ -50,6 +58,7 @@ struct bevent {
 
 struct tuple {
 	struct bkey key;
+	uint64_t h;           /* tuple_hash: its home slot, for removal */
 	struct bevent *ev;
 	uint32_t n, cap;
 	uint64_t total;       /* events seen, including those dropped past MAX_EVENTS */
@@ -73,6 +82,9 @@ struct beacon_state {
 	uint32_t n, max;
 	struct bseen *seen;    /* seen_mask + 1 buckets of two */
 	uint32_t seen_mask;
+	uint64_t now_ms;       /* the newest flow end seen */
+	struct nfw_finding *retired; /* findings of dropped tuples, a ring of RETIRED_MAX */
+	uint32_t nretired, retired_next;
 };
 
 struct beacon_state *
@@ -93,9 +105,10 @@ beacon_create(const struct nfw_detect_config *c)
 		nb <<= 1;
 	b->seen_mask = nb - 1;
 	b->seen = aligned_alloc(64, (size_t)nb * 2 * sizeof(*b->seen));
+	b->retired = calloc(RETIRED_MAX, sizeof(*b->retired));
 	if (b->seen != NULL)
 		memset(b->seen, 0, (size_t)nb * 2 * sizeof(*b->seen));
-	if (b->slot == NULL || b->t == NULL || b->seen == NULL) {
+	if (b->slot == NULL || b->t == NULL || b->seen == NULL || b->retired == NULL) {
 		beacon_free(b);
 		return NULL;
 	}
@@ -112,6 +125,7 @@ beacon_free(struct beacon_state *b)
 	free(b->t);
 	free(b->slot);
 	free(b->seen);
+	free(b->retired);
 	free(b);
 }
 
@@ -203,6 +217,8 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 	struct beacon_state *b = d->beacon;
 	if (!x->src_home || x->dst_home)
 		return; /* beacons leave the site */
+	if (f->end_ms > b->now_ms)
+		b->now_ms = f->end_ms;
 	struct bkey k;
 	memset(&k, 0, sizeof(k));
 	memcpy(k.src, f->src_addr, 16);
@@ -230,6 +246,7 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 		}
 		t = &b->t[b->n];
 		t->key = k;
+		t->h = h;
 		b->slot[i].idx = ++b->n;
 		b->slot[i].sig = sig;
 		d->st.beacon_tuples++;
@@ -405,17 +422,108 @@ out:
 	free(byt);
 }
 
+static inline uint32_t
+home_slot(const struct beacon_state *b, uint64_t h)
+{
+	return (uint32_t)(h ^ h >> 29) & b->mask;
+}
+
+/* The index slot that holds tuple number idx (1-based). */
+static uint32_t
+slot_of(const struct beacon_state *b, uint32_t idx)
+{
+	uint32_t i = home_slot(b, b->t[idx - 1].h);
+	while (b->slot[i].idx != idx)
+		i = (i + 1) & b->mask;
+	return i;
+}
+
+/* Drop tuple i: its slot leaves by backward shift, the last tuple takes its place. */
+static void
+tuple_drop(struct beacon_state *b, uint32_t i)
+{
+	uint32_t hole = slot_of(b, i + 1), j = hole;
+	for (;;) {
+		j = (j + 1) & b->mask;
+		if (b->slot[j].idx == 0)
+			break;
+		uint32_t home = home_slot(b, b->t[b->slot[j].idx - 1].h);
+		bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+		if (!stays) {
+			b->slot[hole] = b->slot[j];
+			hole = j;
+		}
+	}
+	b->slot[hole].idx = 0;
+	b->slot[hole].sig = 0;
+	free(b->t[i].ev);
+	uint32_t last = b->n - 1;
+	if (i != last) {
+		b->slot[slot_of(b, last + 1)].idx = i + 1;
+		b->t[i] = b->t[last];
+	}
+	memset(&b->t[last], 0, sizeof(b->t[last]));
+	b->n--;
+}
+
+/* Keep the finding of a tuple being dropped (replacing an older one of the same id). */
+static void
+retire(struct beacon_state *b, const struct nfw_finding *f)
+{
+	for (uint32_t k = 0; k < b->nretired; k++)
+		if (strcmp(b->retired[k].id, f->id) == 0) {
+			b->retired[k] = *f;
+			return;
+		}
+	b->retired[b->retired_next] = *f;
+	b->retired_next = (b->retired_next + 1) % RETIRED_MAX;
+	if (b->nretired < RETIRED_MAX)
+		b->nretired++;
+}
+
+/* The end of a pass: the kept findings of dropped tuples, unless a live tuple reported the same id. */
+static void
+retired_report(struct nfw_detect *d, uint32_t first)
+{
+	struct beacon_state *b = d->beacon;
+	for (uint32_t k = 0; k < b->nretired; k++) {
+		bool live = false;
+		for (uint32_t j = first; j < d->nfindings && !live; j++)
+			live = strcmp(d->findings[j].id, b->retired[k].id) == 0;
+		struct nfw_finding *f = live ? NULL : finding_new(d, NFW_FINDING_BEACONING);
+		if (f != NULL)
+			*f = b->retired[k];
+	}
+}
+
 uint32_t
 beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 {
 	struct beacon_state *b = d->beacon;
+	const uint64_t idle_ms = (uint64_t)(d->cfg.beacon_idle_s * 1000);
 	uint32_t i = from, looked = 0;
 	/* budget counts analyses; a tuple too short to analyse costs a compare,
 	 * and at most 1024 per budget unit are looked at (a sequential scan) */
-	for (uint32_t k = 0; i < b->n && k < budget && looked / 1024 < budget; i++, looked++)
-		if (b->t[i].n >= d->cfg.beacon_min_events) {
-			analyse(d, &b->t[i]);
+	for (uint32_t k = 0; i < b->n && k < budget && looked / 1024 < budget; looked++) {
+		struct tuple *t = &b->t[i];
+		if (t->last_end + idle_ms < b->now_ms) {
+			unsigned had = d->nfindings;
+			if (t->n >= d->cfg.beacon_min_events)
+				analyse(d, t);
+			if (d->nfindings > had)
+				retire(b, &d->findings[d->nfindings - 1]);
+			tuple_drop(b, i); /* the last tuple is in i now: look at it next */
+			d->st.beacon_tuples_expired++;
+			continue;
+		}
+		if (t->n >= d->cfg.beacon_min_events) {
+			analyse(d, t);
 			k++;
 		}
-	return i < b->n ? i : UINT32_MAX;
+		i++;
+	}
+	if (i < b->n)
+		return i;
+	retired_report(d, d->beacon_first);
+	return UINT32_MAX;
 }

@@ -56,6 +56,7 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->beacon_min_on_period = 0.7;
 	c->beacon_min_period_s = 5;
 	c->beacon_max_tuples = 1u << 20;
+	c->beacon_idle_s = 21600;
 	c->scan_prefilter = 20;
 	c->scan_min_dsts = 50;
 	c->scan_min_ports = 50;
@@ -105,6 +106,7 @@ static const struct param_def params[] = {
 	PD_("beaconing", "max_jitter", 0, 1, beacon_max_jitter, false),
 	PD_("beaconing", "min_on_period", 0, 1, beacon_min_on_period, false),
 	PD_("beaconing", "min_period_s", 0, 86400, beacon_min_period_s, false),
+	PD_("beaconing", "idle_s", 60, 90 * 86400, beacon_idle_s, false),
 	PD_("port_scan", "prefilter", 1, 1e9, scan_prefilter, false),
 	PD_("port_scan", "min_dsts", 2, 1e9, scan_min_dsts, true),
 	PD_("port_scan", "min_ports", 2, 65536, scan_min_ports, true),
@@ -466,6 +468,7 @@ nfw_detect_run_step(struct nfw_detect *d, unsigned budget)
 		if (d->vol != NULL)
 			vol_run(d);
 		d->run_rest_done = true;
+		d->beacon_first = d->nfindings;
 		return d->beacon == NULL;
 	}
 	if (d->beacon == NULL || d->run_cursor == UINT32_MAX)

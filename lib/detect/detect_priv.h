@@ -27,6 +27,7 @@ struct nfw_detect {
 	struct nfw_finding *findings;
 	unsigned nfindings;
 	uint32_t run_cursor;   /* a run in slices: the next beaconing tuple */
+	unsigned beacon_first; /* the run's first beaconing finding (those before are the others') */
 	bool run_rest_done;
 };
 

@@ -129,6 +129,9 @@ struct nfw_detect_config {
 	double beacon_min_on_period;     /**< 0.7: share of intervals on a multiple of the period */
 	double beacon_min_period_s;      /**< 5 */
 	unsigned beacon_max_tuples;      /**< 1 M tuples tracked */
+	double beacon_idle_s;            /**< 21600: a tuple with no session for this long is
+					      dropped at the next run (the table stays bounded
+					      on a link that runs for months) */
 	/* fan-out: scans and lateral movement */
 	double scan_prefilter;           /**< 20 weighted attempts before a source is tracked */
 	unsigned scan_min_dsts;          /**< 50 distinct destinations: horizontal */
@@ -167,7 +170,7 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  *   { "home": ["10.20.0.0/16", ...],
  *     "roles": { "resolvers": [...], "backup": [...], "ntp": [...],
  *                "monitoring": [...], "cdn_saas": [...] },
- *     "beaconing": { "min_events", "max_jitter", "min_on_period", "min_period_s" },
+ *     "beaconing": { "min_events", "max_jitter", "min_on_period", "min_period_s", "idle_s" },
  *     "port_scan": { "prefilter", "min_dsts", "min_ports" },
  *     "lateral_movement": { "min_dsts" },
  *     "exfiltration": { "min_bytes" },
@@ -195,6 +198,7 @@ struct nfw_detect_stats {
 	uint64_t beacon_tuples;
 	uint64_t beacon_tuples_refused;   /**< tuple table full */
 	uint64_t beacon_seen_lost;        /**< first sightings pushed out before their second session */
+	uint64_t beacon_tuples_expired;   /**< dropped after beacon_idle_s without a session */
 	uint64_t fanout_sources;
 	uint64_t fanout_sources_refused;  /**< source table full */
 	uint64_t exfil_pairs_refused;

@@ -12,7 +12,9 @@
  *    with that host in roles.backup -> nothing;
  *  - 5000 DNS flows of 240-byte packets from one client while 50 peers make
  *    20 -> DNS tunnelling to its resolver;
- *  - 1000 sources x 3000 packets in 60 s to one host -> volumetric, src null.
+ *  - 1000 sources x 3000 packets in 60 s to one host -> volumetric, src null;
+ *  - beaconing tuples idle for beacon_idle_s dropped, the index intact,
+ *    a dropped beacon still reported.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -153,6 +155,68 @@ test_beacon(void **state)
 	nfw_detect_free(d);
 }
 
+/*
+ * A beaconing tuple idle for beacon_idle_s is dropped at the next run; a
+ * beacon among them keeps its finding in every later run. 3000 tuples of
+ * two sessions are dropped around 3000 that stay: the index must still find
+ * every one of those (a third session creates no tuple).
+ */
+static void
+test_beacon_idle(void **state)
+{
+	(void)state;
+	struct nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	c.parts = NFW_DETECT_BEACON;
+	c.beacon_idle_s = 3600;
+	c.beacon_max_tuples = 8192;
+	struct nfw_detect *d = nfw_detect_create(&c);
+	const struct nfw_finding *f;
+	struct nfw_detect_stats st;
+
+	/* a beacon every 60 s for 30 minutes, then silence */
+	uint64_t t = T0;
+	for (unsigned i = 0; i < 30; i++) {
+		t += 60000;
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	/* 6000 tuples of two sessions: even ones at T0, odd ones two hours later */
+	for (unsigned k = 0; k < 6000; k++)
+		for (unsigned j = 0; j < 2; j++) {
+			uint64_t tk = T0 + (k % 2 ? 7200000 : 0) + j * 1000;
+			struct nfw_flow r = fl(0x0a010000 + k, 0xcb007100 + k % 200, (uint16_t)(20000 + j), 80, 6, tk, 10, 500, 4, 0x1b);
+			nfw_detect_add(d, &r);
+		}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_tuples, 6001);
+	assert_int_equal(run(d, &f), 1); /* nothing idle for an hour yet (the newest flow is at T0 + 2 h) */
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_tuples_expired, 3001); /* the beacon (ended T0 + 30 min) and the early ones */
+	assert_string_equal(f[0].id, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
+	/* the 3000 left are all found: a third session of each adds an event, no tuple */
+	for (unsigned k = 1; k < 6000; k += 2) {
+		struct nfw_flow r = fl(0x0a010000 + k, 0xcb007100 + k % 200, 20009, 80, 6, T0 + 7300000, 10, 500, 4, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_tuples, 6001);
+	/* the dropped beacon is still reported, once, by later runs */
+	assert_int_equal(run(d, &f), 1);
+	assert_string_equal(f[0].id, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
+	assert_int_equal(ev(&f[0], "connections"), 30);
+	/* and when it starts again it is one finding, not two */
+	t = T0 + 7400000;
+	for (unsigned i = 0; i < 20; i++) {
+		t += 60000;
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(41000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	assert_int_equal(run(d, &f), 1);
+	assert_int_equal(ev(&f[0], "connections"), 20);
+	nfw_detect_free(d);
+}
+
 static void
 test_scan_and_lateral(void **state)
 {
@@ -262,6 +326,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_beacon),
+		cmocka_unit_test(test_beacon_idle),
 		cmocka_unit_test(test_scan_and_lateral),
 		cmocka_unit_test(test_exfil_dns_flood),
 	};
