@@ -359,8 +359,14 @@ nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n)
 			if (d->vol != NULL)
 				vol_prefetch(d, &x[i]);
 		}
-		for (unsigned i = 0; i < m && d->exfil != NULL; i++)
-			exfil_prefetch_entries(d, &x[i]);
+		for (unsigned i = 0; i < m; i++) {
+			if (d->exfil != NULL)
+				exfil_prefetch_entries(d, &x[i]);
+			if (d->fanout != NULL)
+				fanout_prefetch_entries(d, &x[i]);
+		}
+		for (unsigned i = 0; i < m && d->fanout != NULL; i++)
+			fanout_prefetch_registers(d, &x[i]);
 		for (unsigned i = 0; i < m; i++)
 			add_one(d, &x[i]);
 		f += m;

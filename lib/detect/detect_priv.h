@@ -68,6 +68,8 @@ struct fanout_state *fanout_create(const struct nfw_detect_config *c);
 void fanout_free(struct fanout_state *s);
 void fanout_add(struct nfw_detect *d, const struct fctx *x);
 void fanout_prefetch(struct nfw_detect *d, const struct fctx *x);
+void fanout_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
+void fanout_prefetch_registers(struct nfw_detect *d, const struct fctx *x);
 void fanout_run(struct nfw_detect *d);
 
 struct exfil_state *exfil_create(const struct nfw_detect_config *c);

@@ -62,6 +62,12 @@ static const double pow2_neg[66] = {
 	0x1p-65
 };
 
+void
+nfw_hll_prefetch(const struct nfw_hll *h, uint64_t x)
+{
+	__builtin_prefetch(&h->reg[x >> (64 - h->p)]);
+}
+
 double
 nfw_hll_count(const struct nfw_hll *h)
 {

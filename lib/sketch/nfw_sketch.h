@@ -66,6 +66,8 @@ struct nfw_hll;
 struct nfw_hll *nfw_hll_create(uint8_t precision);
 void nfw_hll_free(struct nfw_hll *h);
 void nfw_hll_add(struct nfw_hll *h, uint64_t hash);
+/** The register nfw_hll_add(h, hash) would touch, brought into the cache. */
+void nfw_hll_prefetch(const struct nfw_hll *h, uint64_t hash);
 double nfw_hll_count(const struct nfw_hll *h);
 /** Register max. 0, or -EINVAL when precisions differ. */
 int nfw_hll_merge(struct nfw_hll *dst, const struct nfw_hll *src);
