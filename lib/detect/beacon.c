@@ -29,8 +29,8 @@
  * dropped when a run passes it: its slot leaves the index by backward
  * shift, the last tuple moves into its place. A tuple dropped while it
  * reads as a beacon is analysed one last time and its finding is kept
- * (the newest RETIRED_MAX) and reported by every later run, so a beacon
- * that stopped is still in the report of a long run.
+ * (detect_retire) and reported by every later run, so a beacon that
+ * stopped is still in the report of a long run.
  */
 #include <math.h>
 #include <stdio.h>
@@ -40,7 +40,6 @@
 #include "detect_priv.h"
 
 #define MAX_EVENTS 1024
-#define RETIRED_MAX 1024
 
 struct bkey {
 	uint8_t src[16];
@@ -83,8 +82,6 @@ struct beacon_state {
 	struct bseen *seen;    /* seen_mask + 1 buckets of two */
 	uint32_t seen_mask;
 	uint64_t now_ms;       /* the newest flow end seen */
-	struct nfw_finding *retired; /* findings of dropped tuples, a ring of RETIRED_MAX */
-	uint32_t nretired, retired_next;
 };
 
 struct beacon_state *
@@ -105,10 +102,9 @@ beacon_create(const struct nfw_detect_config *c)
 		nb <<= 1;
 	b->seen_mask = nb - 1;
 	b->seen = aligned_alloc(64, (size_t)nb * 2 * sizeof(*b->seen));
-	b->retired = calloc(RETIRED_MAX, sizeof(*b->retired));
 	if (b->seen != NULL)
 		memset(b->seen, 0, (size_t)nb * 2 * sizeof(*b->seen));
-	if (b->slot == NULL || b->t == NULL || b->seen == NULL || b->retired == NULL) {
+	if (b->slot == NULL || b->t == NULL || b->seen == NULL) {
 		beacon_free(b);
 		return NULL;
 	}
@@ -125,7 +121,6 @@ beacon_free(struct beacon_state *b)
 	free(b->t);
 	free(b->slot);
 	free(b->seen);
-	free(b->retired);
 	free(b);
 }
 
@@ -466,36 +461,6 @@ tuple_drop(struct beacon_state *b, uint32_t i)
 	b->n--;
 }
 
-/* Keep the finding of a tuple being dropped (replacing an older one of the same id). */
-static void
-retire(struct beacon_state *b, const struct nfw_finding *f)
-{
-	for (uint32_t k = 0; k < b->nretired; k++)
-		if (strcmp(b->retired[k].id, f->id) == 0) {
-			b->retired[k] = *f;
-			return;
-		}
-	b->retired[b->retired_next] = *f;
-	b->retired_next = (b->retired_next + 1) % RETIRED_MAX;
-	if (b->nretired < RETIRED_MAX)
-		b->nretired++;
-}
-
-/* The end of a pass: the kept findings of dropped tuples, unless a live tuple reported the same id. */
-static void
-retired_report(struct nfw_detect *d, uint32_t first)
-{
-	struct beacon_state *b = d->beacon;
-	for (uint32_t k = 0; k < b->nretired; k++) {
-		bool live = false;
-		for (uint32_t j = first; j < d->nfindings && !live; j++)
-			live = strcmp(d->findings[j].id, b->retired[k].id) == 0;
-		struct nfw_finding *f = live ? NULL : finding_new(d, NFW_FINDING_BEACONING);
-		if (f != NULL)
-			*f = b->retired[k];
-	}
-}
-
 uint32_t
 beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 {
@@ -511,7 +476,7 @@ beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 			if (t->n >= d->cfg.beacon_min_events)
 				analyse(d, t);
 			if (d->nfindings > had)
-				retire(b, &d->findings[d->nfindings - 1]);
+				detect_retire(d, &d->findings[d->nfindings - 1]);
 			tuple_drop(b, i); /* the last tuple is in i now: look at it next */
 			d->st.beacon_tuples_expired++;
 			continue;
@@ -522,8 +487,5 @@ beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 		}
 		i++;
 	}
-	if (i < b->n)
-		return i;
-	retired_report(d, d->beacon_first);
-	return UINT32_MAX;
+	return i < b->n ? i : UINT32_MAX;
 }

@@ -62,6 +62,7 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->scan_min_ports = 50;
 	c->lateral_min_dsts = 20;
 	c->fanout_max_sources = 65536;
+	c->scan_idle_s = 86400;
 	c->exfil_min_bytes = 100e6;
 	c->dns_min_flows = 200;
 	c->dns_min_request = 120;
@@ -110,6 +111,7 @@ static const struct param_def params[] = {
 	PD_("port_scan", "prefilter", 1, 1e9, scan_prefilter, false),
 	PD_("port_scan", "min_dsts", 2, 1e9, scan_min_dsts, true),
 	PD_("port_scan", "min_ports", 2, 65536, scan_min_ports, true),
+	PD_("port_scan", "idle_s", 600, 90 * 86400, scan_idle_s, false),
 	PD_("lateral_movement", "min_dsts", 2, 1e9, lateral_min_dsts, true),
 	PD_("exfiltration", "min_bytes", 1, 1e15, exfil_min_bytes, false),
 	PD_("dns_tunneling", "min_flows", 1, 1e12, dns_min_flows, false),
@@ -278,9 +280,10 @@ nfw_detect_create(const struct nfw_detect_config *c)
 	d->dns = p & NFW_DETECT_DNS ? dns_create(c) : NULL;
 	d->vol = p & NFW_DETECT_VOLUME ? vol_create(c) : NULL;
 	d->findings = calloc(DETECT_MAX_FINDINGS, sizeof(*d->findings));
+	d->retired = calloc(DETECT_RETIRED_MAX, sizeof(*d->retired));
 	if ((p & NFW_DETECT_BEACON && d->beacon == NULL) || (p & NFW_DETECT_FANOUT && d->fanout == NULL) ||
 	    (p & NFW_DETECT_EXFIL && d->exfil == NULL) || (p & NFW_DETECT_DNS && d->dns == NULL) ||
-	    (p & NFW_DETECT_VOLUME && d->vol == NULL) || d->findings == NULL) {
+	    (p & NFW_DETECT_VOLUME && d->vol == NULL) || d->findings == NULL || d->retired == NULL) {
 		nfw_detect_free(d);
 		errno = ENOMEM;
 		return NULL;
@@ -299,6 +302,7 @@ nfw_detect_free(struct nfw_detect *d)
 	dns_free(d->dns);
 	vol_free(d->vol);
 	free(d->findings);
+	free(d->retired);
 	free(d);
 }
 
@@ -474,7 +478,6 @@ nfw_detect_run_step(struct nfw_detect *d, unsigned budget)
 		if (d->vol != NULL)
 			vol_run(d);
 		d->run_rest_done = true;
-		d->beacon_first = d->nfindings;
 		return d->beacon == NULL;
 	}
 	if (d->beacon == NULL || d->run_cursor == UINT32_MAX)
@@ -483,9 +486,43 @@ nfw_detect_run_step(struct nfw_detect *d, unsigned budget)
 	return d->run_cursor == UINT32_MAX;
 }
 
+void
+detect_retire(struct nfw_detect *d, const struct nfw_finding *f)
+{
+	if (d->retired == NULL)
+		return;
+	for (unsigned k = 0; k < d->nretired; k++)
+		if (strcmp(d->retired[k].id, f->id) == 0) {
+			d->retired[k] = *f;
+			return;
+		}
+	d->retired[d->retired_next] = *f;
+	d->retired_next = (d->retired_next + 1) % DETECT_RETIRED_MAX;
+	if (d->nretired < DETECT_RETIRED_MAX)
+		d->nretired++;
+}
+
+/* The kept findings of dropped entities, unless this run has the same id. */
+static void
+retired_report(struct nfw_detect *d)
+{
+	unsigned live = d->nfindings;
+	for (unsigned k = 0; k < d->nretired; k++) {
+		bool dup = false;
+		for (unsigned j = 0; j < live && !dup; j++)
+			dup = strcmp(d->findings[j].id, d->retired[k].id) == 0;
+		if (dup)
+			continue;
+		struct nfw_finding *f = finding_new(d, d->retired[k].type);
+		if (f != NULL)
+			*f = d->retired[k];
+	}
+}
+
 unsigned
 nfw_detect_run_end(struct nfw_detect *d, const struct nfw_finding **out)
 {
+	retired_report(d);
 	nfw_findings_sort(d->findings, d->nfindings);
 	*out = d->findings;
 	return d->nfindings;

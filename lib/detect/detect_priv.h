@@ -27,9 +27,12 @@ struct nfw_detect {
 	struct nfw_finding *findings;
 	unsigned nfindings;
 	uint32_t run_cursor;   /* a run in slices: the next beaconing tuple */
-	unsigned beacon_first; /* the run's first beaconing finding (those before are the others') */
 	bool run_rest_done;
+	struct nfw_finding *retired; /* findings of entities dropped as idle: a ring */
+	unsigned nretired, retired_next;
 };
+
+#define DETECT_RETIRED_MAX 1024
 
 static inline bool
 is_home(const struct nfw_detect *d, const uint8_t a[16])
@@ -49,6 +52,13 @@ void finding_ev(struct nfw_finding *f, const char *name, double v);
 void finding_ev_str(struct nfw_finding *f, const char *name, const char *s);
 /* id type-src-dst-port-proto and the severity from the score */
 void finding_finish(struct nfw_finding *f);
+/*
+ * An entity dropped as idle (beaconing tuple, scanning source, DNS client,
+ * exfiltration pair) keeps the finding it made: every later run reports it
+ * (once, and not when a live entity reports the same id), so what was
+ * found stays in the report of a long run. The newest DETECT_RETIRED_MAX.
+ */
+void detect_retire(struct nfw_detect *d, const struct nfw_finding *f);
 
 /* What every detector needs of a flow, computed once. */
 struct fctx {

@@ -23,6 +23,12 @@
  *                     answered is not scanning. Answers (service port to
  *                     ephemeral port) are no attempts at all.
  * Monitoring pollers (role) score lower.
+ *
+ * State is bounded in time as well as in size: a source with no flow for
+ * scan_idle_s (by the newest flow seen) is dropped at the next run (its
+ * finding kept, detect_retire), and the prefilter's counts are halved
+ * once per scan_idle_s, so the sources a link saw last month do not all
+ * end up past it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -47,6 +53,8 @@ struct fanout_state {
 	uint32_t mask;
 	struct src *s;
 	uint32_t n, max;
+	uint64_t now_ms;       /* the newest flow end seen */
+	uint64_t halved_ms;    /* when the prefilter was last halved */
 };
 
 static bool
@@ -167,6 +175,8 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 	const struct nfw_flow *f = fx->f;
 	struct fanout_state *s = d->fanout;
 	bool tcp = f->proto == 6;
+	if (f->end_ms > s->now_ms)
+		s->now_ms = f->end_ms;
 	bool failed = tcp && (f->tcp_flags & 0x10) == 0 && (f->tcp_flags & 0x02) != 0;
 	bool probe = !tcp && f->packets <= 2 * (uint64_t)(f->sampling ? f->sampling : 1);
 
@@ -249,86 +259,130 @@ ports_str(struct nfw_topk *t, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "", (unsigned)it[i].key);
 }
 
+/* One tracked source: its finding (NULL: none, or the list is full). */
+static struct nfw_finding *
+src_eval(struct nfw_detect *d, const struct src *x)
+{
+	const struct nfw_detect_config *c = &d->cfg;
+	double nd = nfw_hll_count(x->dsts), np = nfw_hll_count(x->ports);
+	double nad = nfw_hll_count(x->admin_dsts);
+	struct nfw_topk_item tp, td;
+	nfw_topk_list(x->top_ports, &tp, 1);
+	nfw_topk_list(x->top_dsts, &td, 1);
+	double port_share = (double)tp.count / x->attempts, dst_share = (double)td.count / x->attempts;
+	/* failed TCP attempts, plus UDP / ICMP probes that got no reply */
+	double unanswered = x->udp > x->replies ? (double)(x->udp - x->replies) : 0;
+	double fail_share = fmin(1.0, ((double)x->failed + unanswered) / x->attempts);
+	struct nfw_finding *f = NULL;
+	char a[64], b[64], ports[48];
+
+	if (is_home(d, x->addr) && nad >= c->lateral_min_dsts && x->admin * 2 >= x->attempts) {
+		f = finding_new(d, NFW_FINDING_LATERAL_MOVEMENT);
+		if (f == NULL)
+			return NULL;
+		f->dst_port = (int32_t)tp.key;
+		f->proto = 6;
+		f->score = 55 + 25 * fmin(1.0, log10(nad / c->lateral_min_dsts + 1) / log10(11)) +
+			   20 * fail_share;
+		ports_str(x->top_ports, ports, sizeof(ports));
+		snprintf(f->summary, sizeof(f->summary),
+			 "%s reached %.0f internal hosts on admin ports (%s), %.0f %% of %llu attempts failed",
+			 nfw_addr_str(x->addr, a, sizeof(a)), nad, ports, fail_share * 100,
+			 (unsigned long long)x->attempts);
+		finding_ev(f, "distinct_internal_dsts", nad);
+		finding_ev_str(f, "ports", ports);
+		finding_ev(f, "attempts", (double)x->attempts);
+		finding_ev(f, "failed_share", fail_share);
+	} else if (fail_share >= 0.3 && (nd >= c->scan_min_dsts || np >= c->scan_min_ports ||
+					  (nd >= 20 && np >= 20))) {
+		const char *kind = "block";
+		if (nd >= c->scan_min_dsts && port_share >= 0.5)
+			kind = "horizontal";
+		else if (np >= c->scan_min_ports && dst_share >= 0.5)
+			kind = "vertical";
+		else if (!(nd >= 20 && np >= 20))
+			return NULL; /* wide but neither one port nor one host nor a block */
+		f = finding_new(d, NFW_FINDING_PORT_SCAN);
+		if (f == NULL)
+			return NULL;
+		if (strcmp(kind, "horizontal") == 0)
+			f->dst_port = (int32_t)tp.key;
+		if (strcmp(kind, "vertical") == 0) {
+			memcpy(f->dst, td.label, 16);
+			f->has_dst = true;
+		}
+		double width = strcmp(kind, "vertical") == 0 ? np : nd;
+		f->score = 40 + 30 * fmin(1.0, log10(width) / 3.0) + 30 * fail_share;
+		if (has_role(d, NFW_ROLE_MONITORING, x->addr))
+			f->score *= 0.5;
+		snprintf(f->summary, sizeof(f->summary),
+			 "%s probed %.0f hosts on %.0f ports (%s scan%s%s), %.0f %% of %llu attempts failed or unanswered",
+			 nfw_addr_str(x->addr, a, sizeof(a)), nd, np, kind,
+			 f->has_dst ? " of " : "", f->has_dst ? nfw_addr_str(f->dst, b, sizeof(b)) : "",
+			 fail_share * 100, (unsigned long long)x->attempts);
+		finding_ev_str(f, "kind", kind);
+		finding_ev(f, "distinct_dsts", nd);
+		finding_ev(f, "distinct_ports", np);
+		finding_ev(f, "attempts", (double)x->attempts);
+		finding_ev(f, "failed_share", fail_share);
+	}
+	if (f != NULL) {
+		memcpy(f->src, x->addr, 16);
+		f->has_src = true;
+		if (f->proto == 0 && x->udp * 2 < x->attempts)
+			f->proto = 6;
+		else if (f->proto == 0)
+			f->proto = 17;
+		f->first_ms = x->first_ms;
+		f->last_ms = x->last_ms;
+		finding_finish(f);
+	}
+	return f;
+}
+
+/* The index again from the sources left (after idle ones were dropped). */
+static void
+index_rebuild(struct fanout_state *s)
+{
+	memset(s->slot, 0, ((size_t)s->mask + 1) * sizeof(*s->slot));
+	for (uint32_t k = 0; k < s->n; k++) {
+		uint32_t i = (uint32_t)nfw_hash64(s->s[k].addr, 16, 0) & s->mask;
+		while (s->slot[i] != 0)
+			i = (i + 1) & s->mask;
+		s->slot[i] = k + 1;
+	}
+}
+
 void
 fanout_run(struct nfw_detect *d)
 {
 	struct fanout_state *s = d->fanout;
-	const struct nfw_detect_config *c = &d->cfg;
+	const uint64_t idle_ms = (uint64_t)(d->cfg.scan_idle_s * 1000);
+	uint32_t kept = 0;
 
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct src *x = &s->s[i];
-		double nd = nfw_hll_count(x->dsts), np = nfw_hll_count(x->ports);
-		double nad = nfw_hll_count(x->admin_dsts);
-		struct nfw_topk_item tp, td;
-		nfw_topk_list(x->top_ports, &tp, 1);
-		nfw_topk_list(x->top_dsts, &td, 1);
-		double port_share = (double)tp.count / x->attempts, dst_share = (double)td.count / x->attempts;
-		/* failed TCP attempts, plus UDP / ICMP probes that got no reply */
-		double unanswered = x->udp > x->replies ? (double)(x->udp - x->replies) : 0;
-		double fail_share = fmin(1.0, ((double)x->failed + unanswered) / x->attempts);
-		struct nfw_finding *f = NULL;
-		char a[64], b[64], ports[48];
-
-		if (is_home(d, x->addr) && nad >= c->lateral_min_dsts && x->admin * 2 >= x->attempts) {
-			f = finding_new(d, NFW_FINDING_LATERAL_MOVEMENT);
-			if (f == NULL)
-				return;
-			f->dst_port = (int32_t)tp.key;
-			f->proto = 6;
-			f->score = 55 + 25 * fmin(1.0, log10(nad / c->lateral_min_dsts + 1) / log10(11)) +
-				   20 * fail_share;
-			ports_str(x->top_ports, ports, sizeof(ports));
-			snprintf(f->summary, sizeof(f->summary),
-				 "%s reached %.0f internal hosts on admin ports (%s), %.0f %% of %llu attempts failed",
-				 nfw_addr_str(x->addr, a, sizeof(a)), nad, ports, fail_share * 100,
-				 (unsigned long long)x->attempts);
-			finding_ev(f, "distinct_internal_dsts", nad);
-			finding_ev_str(f, "ports", ports);
-			finding_ev(f, "attempts", (double)x->attempts);
-			finding_ev(f, "failed_share", fail_share);
-		} else if (fail_share >= 0.3 && (nd >= c->scan_min_dsts || np >= c->scan_min_ports ||
-						  (nd >= 20 && np >= 20))) {
-			const char *kind = "block";
-			if (nd >= c->scan_min_dsts && port_share >= 0.5)
-				kind = "horizontal";
-			else if (np >= c->scan_min_ports && dst_share >= 0.5)
-				kind = "vertical";
-			else if (!(nd >= 20 && np >= 20))
-				continue; /* wide but neither one port nor one host nor a block */
-			f = finding_new(d, NFW_FINDING_PORT_SCAN);
-			if (f == NULL)
-				return;
-			if (strcmp(kind, "horizontal") == 0)
-				f->dst_port = (int32_t)tp.key;
-			if (strcmp(kind, "vertical") == 0) {
-				memcpy(f->dst, td.label, 16);
-				f->has_dst = true;
-			}
-			double width = strcmp(kind, "vertical") == 0 ? np : nd;
-			f->score = 40 + 30 * fmin(1.0, log10(width) / 3.0) + 30 * fail_share;
-			if (has_role(d, NFW_ROLE_MONITORING, x->addr))
-				f->score *= 0.5;
-			snprintf(f->summary, sizeof(f->summary),
-				 "%s probed %.0f hosts on %.0f ports (%s scan%s%s), %.0f %% of %llu attempts failed or unanswered",
-				 nfw_addr_str(x->addr, a, sizeof(a)), nd, np, kind,
-				 f->has_dst ? " of " : "", f->has_dst ? nfw_addr_str(f->dst, b, sizeof(b)) : "",
-				 fail_share * 100, (unsigned long long)x->attempts);
-			finding_ev_str(f, "kind", kind);
-			finding_ev(f, "distinct_dsts", nd);
-			finding_ev(f, "distinct_ports", np);
-			finding_ev(f, "attempts", (double)x->attempts);
-			finding_ev(f, "failed_share", fail_share);
+		struct nfw_finding *f = src_eval(d, x);
+		if (x->last_ms + idle_ms >= s->now_ms) {
+			if (kept != i)
+				s->s[kept] = *x;
+			kept++;
+			continue;
 		}
-		if (f != NULL) {
-			memcpy(f->src, x->addr, 16);
-			f->has_src = true;
-			if (f->proto == 0 && x->udp * 2 < x->attempts)
-				f->proto = 6;
-			else if (f->proto == 0)
-				f->proto = 17;
-			f->first_ms = x->first_ms;
-			f->last_ms = x->last_ms;
-			finding_finish(f);
-		}
+		if (f != NULL)
+			detect_retire(d, f);
+		src_free(x);
+		d->st.fanout_sources_expired++;
+	}
+	if (kept != s->n) {
+		memset(&s->s[kept], 0, (size_t)(s->n - kept) * sizeof(*s->s));
+		s->n = kept;
+		index_rebuild(s);
+	}
+	if (s->halved_ms == 0)
+		s->halved_ms = s->now_ms;
+	else if (s->now_ms >= s->halved_ms + idle_ms) {
+		nfw_cms_halve(s->pre);
+		s->halved_ms = s->now_ms;
 	}
 }

@@ -138,6 +138,9 @@ struct nfw_detect_config {
 	unsigned scan_min_ports;         /**< 50 distinct ports on one destination: vertical */
 	unsigned lateral_min_dsts;       /**< 20 internal destinations on admin ports */
 	unsigned fanout_max_sources;     /**< 65536 sources tracked */
+	double scan_idle_s;              /**< 86400: a tracked source (port_scan, lateral_movement)
+					      with no flow for this long is dropped at the next run,
+					      and the prefilter's counts are halved as often */
 	/* exfiltration */
 	double exfil_min_bytes;          /**< 100 MB out to one destination */
 	/* DNS tunnelling */
@@ -171,7 +174,7 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  *     "roles": { "resolvers": [...], "backup": [...], "ntp": [...],
  *                "monitoring": [...], "cdn_saas": [...] },
  *     "beaconing": { "min_events", "max_jitter", "min_on_period", "min_period_s", "idle_s" },
- *     "port_scan": { "prefilter", "min_dsts", "min_ports" },
+ *     "port_scan": { "prefilter", "min_dsts", "min_ports", "idle_s" },
  *     "lateral_movement": { "min_dsts" },
  *     "exfiltration": { "min_bytes" },
  *     "dns_tunneling": { "min_flows", "min_request" },
@@ -201,6 +204,7 @@ struct nfw_detect_stats {
 	uint64_t beacon_tuples_expired;   /**< dropped after beacon_idle_s without a session */
 	uint64_t fanout_sources;
 	uint64_t fanout_sources_refused;  /**< source table full */
+	uint64_t fanout_sources_expired;  /**< dropped after scan_idle_s without a flow */
 	uint64_t exfil_pairs_refused;
 	uint64_t dns_clients_refused;
 };

@@ -106,6 +106,14 @@ nfw_cms_add_est(struct nfw_cms *s, uint64_t key, uint64_t count)
 }
 
 void
+nfw_cms_halve(struct nfw_cms *s)
+{
+	for (size_t i = 0; i < (size_t)s->width * s->depth; i++)
+		s->c[i] >>= 1;
+	s->total >>= 1;
+}
+
+void
 nfw_cms_prefetch(const struct nfw_cms *s, uint64_t key)
 {
 	for (uint32_t i = 0; i < s->depth; i++)

@@ -55,6 +55,8 @@ void nfw_cms_prefetch(const struct nfw_cms *s, uint64_t key);
 /** Add src into dst. 0, or -EINVAL when dimensions or seeds differ. */
 int nfw_cms_merge(struct nfw_cms *dst, const struct nfw_cms *src);
 void nfw_cms_clear(struct nfw_cms *s);
+/** Every counter (and the total) halved: an old count fades, a count-min stays a count-min. */
+void nfw_cms_halve(struct nfw_cms *s);
 uint64_t nfw_cms_total(const struct nfw_cms *s);
 size_t nfw_cms_memory(const struct nfw_cms *s);
 

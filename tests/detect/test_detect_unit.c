@@ -14,7 +14,7 @@
  *    20 -> DNS tunnelling to its resolver;
  *  - 1000 sources x 3000 packets in 60 s to one host -> volumetric, src null;
  *  - beaconing tuples idle for beacon_idle_s dropped, the index intact,
- *    a dropped beacon still reported.
+ *    a dropped beacon still reported; the same for a scanner.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -251,6 +251,49 @@ test_scan_and_lateral(void **state)
 	nfw_detect_free(d);
 }
 
+/*
+ * A scanner idle for scan_idle_s is dropped at the next run with its
+ * finding kept; the sources still active stay and are found in the index.
+ */
+static void
+test_scan_idle(void **state)
+{
+	(void)state;
+	struct nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	c.parts = NFW_DETECT_FANOUT;
+	c.scan_idle_s = 3600;
+	struct nfw_detect *d = nfw_detect_create(&c);
+	const struct nfw_finding *f;
+	struct nfw_detect_stats st;
+
+	for (uint32_t i = 0; i < 300; i++) { /* two scanners: one at T0, one two hours later */
+		struct nfw_flow r = fl(0xc6336442, 0x0a140000 + i, (uint16_t)(40000 + i), 3389, 6, T0 + i * 50, 0, 44, 1, 0x02);
+		struct nfw_flow q = fl(0xc6336443, 0x0a150000 + i, (uint16_t)(40000 + i), 22, 6, T0 + 7200000 + i * 50, 0, 44, 1, 0x02);
+		nfw_detect_add(d, &r);
+		nfw_detect_add(d, &q);
+	}
+	assert_int_equal(run(d, &f), 2);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.fanout_sources, 2);
+	assert_int_equal(st.fanout_sources_expired, 1);
+	/* the second scanner goes on: found in the rebuilt index, not tracked twice */
+	for (uint32_t i = 300; i < 400; i++) {
+		struct nfw_flow q = fl(0xc6336443, 0x0a150000 + i, (uint16_t)(40000 + i), 22, 6, T0 + 7200000 + i * 50, 0, 44, 1, 0x02);
+		nfw_detect_add(d, &q);
+	}
+	assert_int_equal(run(d, &f), 2);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.fanout_sources, 2);
+	assert_int_equal(st.fanout_sources_expired, 1);
+	const struct nfw_finding *old = strcmp(f[0].id, "port_scan-198.51.100.66---3389-tcp") == 0 ? &f[0] : &f[1];
+	const struct nfw_finding *live = old == &f[0] ? &f[1] : &f[0];
+	assert_string_equal(old->id, "port_scan-198.51.100.66---3389-tcp");
+	assert_string_equal(live->id, "port_scan-198.51.100.67---22-tcp");
+	assert_true(fabs(ev(live, "attempts") - 381) < 0.5); /* tracked from its 20th probe (prefilter 200, a probe weighs 10) */
+	nfw_detect_free(d);
+}
+
 static void
 test_exfil_dns_flood(void **state)
 {
@@ -328,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_beacon),
 		cmocka_unit_test(test_beacon_idle),
 		cmocka_unit_test(test_scan_and_lateral),
+		cmocka_unit_test(test_scan_idle),
 		cmocka_unit_test(test_exfil_dns_flood),
 	};
 	return cmocka_run_group_tests_name("detect_unit", tests, NULL, NULL);
