@@ -63,6 +63,7 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->lateral_min_dsts = 20;
 	c->fanout_max_sources = 65536;
 	c->scan_idle_s = 86400;
+	c->dns_idle_s = 86400;
 	c->exfil_min_bytes = 100e6;
 	c->dns_min_flows = 200;
 	c->dns_min_request = 120;
@@ -116,6 +117,7 @@ static const struct param_def params[] = {
 	PD_("exfiltration", "min_bytes", 1, 1e15, exfil_min_bytes, false),
 	PD_("dns_tunneling", "min_flows", 1, 1e12, dns_min_flows, false),
 	PD_("dns_tunneling", "min_request", 1, 65535, dns_min_request, false),
+	PD_("dns_tunneling", "idle_s", 600, 90 * 86400, dns_idle_s, false),
 	PD_("volumetric", "prefilter", 1, 1e15, vol_prefilter, false),
 	PD_("volumetric", "min_pps", 1, 1e12, vol_min_pps, false),
 	PD_("volumetric", "min_sources", 1, 1e9, vol_min_sources, false),
@@ -484,6 +486,20 @@ nfw_detect_run_step(struct nfw_detect *d, unsigned budget)
 		return true;
 	d->run_cursor = beacon_run_slice(d, d->run_cursor, budget);
 	return d->run_cursor == UINT32_MAX;
+}
+
+void
+addr_index_rebuild(uint32_t *slot, uint32_t mask, const void *entries, size_t stride, size_t addr_off,
+		   uint32_t n)
+{
+	memset(slot, 0, ((size_t)mask + 1) * sizeof(*slot));
+	for (uint32_t k = 0; k < n; k++) {
+		const uint8_t *a = (const uint8_t *)entries + (size_t)k * stride + addr_off;
+		uint32_t i = (uint32_t)nfw_hash64(a, 16, 0) & mask;
+		while (slot[i] != 0)
+			i = (i + 1) & mask;
+		slot[i] = k + 1;
+	}
 }
 
 void

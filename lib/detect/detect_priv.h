@@ -2,6 +2,7 @@
 #ifndef NFW_DETECT_PRIV_H
 #define NFW_DETECT_PRIV_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "nfw_decode.h"
@@ -59,6 +60,13 @@ void finding_finish(struct nfw_finding *f);
  * found stays in the report of a long run. The newest DETECT_RETIRED_MAX.
  */
 void detect_retire(struct nfw_detect *d, const struct nfw_finding *f);
+/*
+ * An index of 1-based entry numbers (0: empty, linear probing from
+ * nfw_hash64(address) & mask) rebuilt over n entries of `stride` bytes whose
+ * 16-byte address is at addr_off: after idle entries were dropped.
+ */
+void addr_index_rebuild(uint32_t *slot, uint32_t mask, const void *entries, size_t stride,
+			size_t addr_off, uint32_t n);
 
 /* What every detector needs of a flow, computed once. */
 struct fctx {

@@ -33,6 +33,8 @@ struct dns_state {
 	struct client *c;
 	uint32_t *slot;
 	uint32_t mask, n, max;
+	uint64_t now_ms;       /* the newest DNS flow end seen */
+	uint64_t halved_ms;    /* when the counts were last halved */
 };
 
 struct dns_state *
@@ -95,6 +97,8 @@ dns_add(struct nfw_detect *d, const struct fctx *x)
 	struct dns_state *s = d->dns;
 	if (f->dst_port != 53 || (f->proto != 17 && f->proto != 6) || !x->src_home)
 		return;
+	if (f->end_ms > s->now_ms)
+		s->now_ms = f->end_ms;
 	struct client *c = client_get(s, f->src_addr, x->hs);
 	if (c == NULL) {
 		d->st.dns_clients_refused++;
@@ -132,6 +136,49 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* One client: its finding (NULL: none, or the list is full). */
+static struct nfw_finding *
+client_eval(struct nfw_detect *d, const struct client *c, double median)
+{
+	const struct nfw_detect_config *cfg = &d->cfg;
+	if (c->flows == 0)
+		return NULL;
+	double clients = nfw_hll_count(c->clients_of);
+	/* a resolver: many internal clients, or it forwards most of what it is asked */
+	if (clients >= 20 || c->served * 2 >= c->flows || has_role(d, NFW_ROLE_RESOLVER, c->addr))
+		return NULL;
+	double req = c->packets ? (double)c->bytes / (double)c->packets : 0;
+	if ((double)c->flows < cfg->dns_min_flows || (double)c->flows < 20 * median ||
+	    req < cfg->dns_min_request)
+		return NULL;
+	double score = 50 + 25 * fmin(1.0, log10((double)c->flows / (20 * median + 1)) / 2) +
+		       25 * fmin(1.0, (req - cfg->dns_min_request) / cfg->dns_min_request);
+	if (score < cfg->min_score)
+		return NULL;
+	struct nfw_finding *f = finding_new(d, NFW_FINDING_DNS_TUNNELING);
+	if (f == NULL)
+		return NULL;
+	memcpy(f->src, c->addr, 16);
+	memcpy(f->dst, c->cand_dst, 16);
+	f->has_src = f->has_dst = true;
+	f->dst_port = 53;
+	f->proto = 17;
+	f->first_ms = c->first_ms;
+	f->last_ms = c->last_ms;
+	f->score = score;
+	char a[64], b[64];
+	snprintf(f->summary, sizeof(f->summary),
+		 "%s made %llu DNS flows to %s (peers' median %.0f), %.0f B per packet, %.1f MB out",
+		 nfw_addr_str(c->addr, a, sizeof(a)), (unsigned long long)c->flows,
+		 nfw_addr_str(c->cand_dst, b, sizeof(b)), median, req, (double)c->bytes / 1e6);
+	finding_ev(f, "flows", (double)c->flows);
+	finding_ev(f, "bytes_out", (double)c->bytes);
+	finding_ev(f, "peer_median_flows", median);
+	finding_ev(f, "bytes_per_packet", req);
+	finding_finish(f);
+	return f;
+}
+
 void
 dns_run(struct nfw_detect *d)
 {
@@ -153,42 +200,38 @@ dns_run(struct nfw_detect *d)
 	qsort(fl, nc, sizeof(uint64_t), cmp_u64);
 	double median = (double)fl[nc / 2];
 	free(fl);
+	const uint64_t idle_ms = (uint64_t)(cfg->dns_idle_s * 1000);
+	uint32_t kept = 0;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct client *c = &s->c[i];
-		if (c->flows == 0)
+		struct nfw_finding *f = client_eval(d, c, median);
+		if (c->last_ms + idle_ms >= s->now_ms || c->served > 0) {
+			if (kept != i)
+				s->c[kept] = *c;
+			kept++;
 			continue;
-		double clients = nfw_hll_count(c->clients_of);
-		/* a resolver: many internal clients, or it forwards most of what it is asked */
-		if (clients >= 20 || c->served * 2 >= c->flows || has_role(d, NFW_ROLE_RESOLVER, c->addr))
-			continue;
-		double req = c->packets ? (double)c->bytes / (double)c->packets : 0;
-		if ((double)c->flows < cfg->dns_min_flows || (double)c->flows < 20 * median ||
-		    req < cfg->dns_min_request)
-			continue;
-		double score = 50 + 25 * fmin(1.0, log10((double)c->flows / (20 * median + 1)) / 2) +
-			       25 * fmin(1.0, (req - cfg->dns_min_request) / cfg->dns_min_request);
-		if (score < cfg->min_score)
-			continue;
-		struct nfw_finding *f = finding_new(d, NFW_FINDING_DNS_TUNNELING);
-		if (f == NULL)
-			return;
-		memcpy(f->src, c->addr, 16);
-		memcpy(f->dst, c->cand_dst, 16);
-		f->has_src = f->has_dst = true;
-		f->dst_port = 53;
-		f->proto = 17;
-		f->first_ms = c->first_ms;
-		f->last_ms = c->last_ms;
-		f->score = score;
-		char a[64], b[64];
-		snprintf(f->summary, sizeof(f->summary),
-			 "%s made %llu DNS flows to %s (peers' median %.0f), %.0f B per packet, %.1f MB out",
-			 nfw_addr_str(c->addr, a, sizeof(a)), (unsigned long long)c->flows,
-			 nfw_addr_str(c->cand_dst, b, sizeof(b)), median, req, (double)c->bytes / 1e6);
-		finding_ev(f, "flows", (double)c->flows);
-		finding_ev(f, "bytes_out", (double)c->bytes);
-		finding_ev(f, "peer_median_flows", median);
-		finding_ev(f, "bytes_per_packet", req);
-		finding_finish(f);
+		}
+		if (f != NULL)
+			detect_retire(d, f);
+		nfw_hll_free(c->clients_of);
+		d->st.dns_clients_expired++;
+	}
+	if (kept != s->n) {
+		memset(&s->c[kept], 0, (size_t)(s->n - kept) * sizeof(*s->c));
+		s->n = kept;
+		addr_index_rebuild(s->slot, s->mask, s->c, sizeof(*s->c), offsetof(struct client, addr), s->n);
+	}
+	if (s->halved_ms == 0) {
+		s->halved_ms = s->now_ms;
+	} else if (s->now_ms >= s->halved_ms + idle_ms) {
+		for (uint32_t i = 0; i < s->n; i++) {
+			struct client *c = &s->c[i];
+			c->flows >>= 1;
+			c->bytes >>= 1;
+			c->packets >>= 1;
+			c->served >>= 1;
+			c->cand_count >>= 1;
+		}
+		s->halved_ms = s->now_ms;
 	}
 }

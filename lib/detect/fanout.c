@@ -340,19 +340,6 @@ src_eval(struct nfw_detect *d, const struct src *x)
 	return f;
 }
 
-/* The index again from the sources left (after idle ones were dropped). */
-static void
-index_rebuild(struct fanout_state *s)
-{
-	memset(s->slot, 0, ((size_t)s->mask + 1) * sizeof(*s->slot));
-	for (uint32_t k = 0; k < s->n; k++) {
-		uint32_t i = (uint32_t)nfw_hash64(s->s[k].addr, 16, 0) & s->mask;
-		while (s->slot[i] != 0)
-			i = (i + 1) & s->mask;
-		s->slot[i] = k + 1;
-	}
-}
-
 void
 fanout_run(struct nfw_detect *d)
 {
@@ -377,7 +364,7 @@ fanout_run(struct nfw_detect *d)
 	if (kept != s->n) {
 		memset(&s->s[kept], 0, (size_t)(s->n - kept) * sizeof(*s->s));
 		s->n = kept;
-		index_rebuild(s);
+		addr_index_rebuild(s->slot, s->mask, s->s, sizeof(*s->s), offsetof(struct src, addr), s->n);
 	}
 	if (s->halved_ms == 0)
 		s->halved_ms = s->now_ms;

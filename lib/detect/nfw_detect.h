@@ -146,6 +146,9 @@ struct nfw_detect_config {
 	/* DNS tunnelling */
 	double dns_min_flows;            /**< 200 DNS flows from one client */
 	double dns_min_request;          /**< 120 bytes per packet on average */
+	double dns_idle_s;               /**< 86400: a client with no DNS flow for this long is
+					      dropped at the next run; every client's counts are
+					      halved as often (a day's half-life) */
 	/* volumetric */
 	double vol_prefilter;            /**< 100 000 packets before a destination is tracked */
 	double vol_min_pps;              /**< 2 000 packets/s at the peak */
@@ -177,7 +180,7 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  *     "port_scan": { "prefilter", "min_dsts", "min_ports", "idle_s" },
  *     "lateral_movement": { "min_dsts" },
  *     "exfiltration": { "min_bytes" },
- *     "dns_tunneling": { "min_flows", "min_request" },
+ *     "dns_tunneling": { "min_flows", "min_request", "idle_s" },
  *     "volumetric": { "prefilter", "min_pps", "min_sources" },
  *     "min_score": 30 }
  * 0, or -1 with a message naming the field.
@@ -207,6 +210,7 @@ struct nfw_detect_stats {
 	uint64_t fanout_sources_expired;  /**< dropped after scan_idle_s without a flow */
 	uint64_t exfil_pairs_refused;
 	uint64_t dns_clients_refused;
+	uint64_t dns_clients_expired;     /**< dropped after dns_idle_s without a DNS flow */
 };
 
 struct nfw_detect;

@@ -14,7 +14,8 @@
  *    20 -> DNS tunnelling to its resolver;
  *  - 1000 sources x 3000 packets in 60 s to one host -> volumetric, src null;
  *  - beaconing tuples idle for beacon_idle_s dropped, the index intact,
- *    a dropped beacon still reported; the same for a scanner.
+ *    a dropped beacon still reported; the same for a scanner and a DNS
+ *    tunnel.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -294,6 +295,21 @@ test_scan_idle(void **state)
 	nfw_detect_free(d);
 }
 
+/* 50 clients making 20 DNS flows each, and one making 5000 with 240-byte packets, to 10.9.0.53 */
+static void
+dns_tunnel_and_peers(struct nfw_detect *d)
+{
+	for (uint32_t c = 0; c < 50; c++)
+		for (unsigned i = 0; i < 20; i++) {
+			struct nfw_flow r = fl(0x0a010000 + c, 0x0a090035, (uint16_t)(30000 + i), 53, 17, T0 + i * 60000, 10, 70, 1, 0);
+			nfw_detect_add(d, &r);
+		}
+	for (unsigned i = 0; i < 5000; i++) {
+		struct nfw_flow r = fl(0x0a0e0002, 0x0a090035, (uint16_t)(20000 + i % 40000), 53, 17, T0 + i * 200, 10, 240, 1, 0);
+		nfw_detect_add(d, &r);
+	}
+}
+
 static void
 test_exfil_dns_flood(void **state)
 {
@@ -326,15 +342,7 @@ test_exfil_dns_flood(void **state)
 	}
 
 	struct nfw_detect *d = mk(NULL);
-	for (uint32_t c = 0; c < 50; c++)
-		for (unsigned i = 0; i < 20; i++) {
-			struct nfw_flow r = fl(0x0a010000 + c, 0x0a090035, (uint16_t)(30000 + i), 53, 17, T0 + i * 60000, 10, 70, 1, 0);
-			nfw_detect_add(d, &r);
-		}
-	for (unsigned i = 0; i < 5000; i++) {
-		struct nfw_flow r = fl(0x0a0e0002, 0x0a090035, (uint16_t)(20000 + i % 40000), 53, 17, T0 + i * 200, 10, 240, 1, 0);
-		nfw_detect_add(d, &r);
-	}
+	dns_tunnel_and_peers(d);
 	unsigned n = run(d, &f);
 	for (unsigned i = 0; i < n; i++)
 		print_message("finding: %s %s\n", f[i].id, f[i].summary);
@@ -342,6 +350,25 @@ test_exfil_dns_flood(void **state)
 	assert_string_equal(f[0].id, "dns_tunneling-10.14.0.2-10.9.0.53-53-udp");
 	assert_int_equal(ev(&f[0], "flows"), 5000);
 	assert_int_equal(ev(&f[0], "peer_median_flows"), 20);
+	nfw_detect_free(d);
+
+	/* the same with dns_idle_s = 1 h and one more client three hours later: the 51
+	 * clients are dropped (the resolver, which serves, stays); the tunnel is still reported */
+	struct nfw_detect_config dc;
+	nfw_detect_config_default(&dc);
+	dc.parts = NFW_DETECT_DNS;
+	dc.dns_idle_s = 3600;
+	d = nfw_detect_create(&dc);
+	dns_tunnel_and_peers(d);
+	struct nfw_flow late = fl(0x0a0e0003, 0x0a090035, 20001, 53, 17, T0 + 3 * 3600000, 10, 70, 1, 0);
+	nfw_detect_add(d, &late);
+	assert_int_equal(run(d, &f), 1);
+	assert_string_equal(f[0].id, "dns_tunneling-10.14.0.2-10.9.0.53-53-udp");
+	struct nfw_detect_stats st;
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.dns_clients_expired, 51);
+	assert_int_equal(run(d, &f), 1);
+	assert_int_equal(ev(&f[0], "flows"), 5000);
 	nfw_detect_free(d);
 
 	/* 1000 spoofed sources, 3000 packets each over 60 s, to one host */
