@@ -64,6 +64,7 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->fanout_max_sources = 65536;
 	c->scan_idle_s = 86400;
 	c->dns_idle_s = 86400;
+	c->exfil_idle_s = 86400;
 	c->exfil_min_bytes = 100e6;
 	c->dns_min_flows = 200;
 	c->dns_min_request = 120;
@@ -115,6 +116,7 @@ static const struct param_def params[] = {
 	PD_("port_scan", "idle_s", 600, 90 * 86400, scan_idle_s, false),
 	PD_("lateral_movement", "min_dsts", 2, 1e9, lateral_min_dsts, true),
 	PD_("exfiltration", "min_bytes", 1, 1e15, exfil_min_bytes, false),
+	PD_("exfiltration", "idle_s", 600, 90 * 86400, exfil_idle_s, false),
 	PD_("dns_tunneling", "min_flows", 1, 1e12, dns_min_flows, false),
 	PD_("dns_tunneling", "min_request", 1, 65535, dns_min_request, false),
 	PD_("dns_tunneling", "idle_s", 600, 90 * 86400, dns_idle_s, false),

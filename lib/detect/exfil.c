@@ -46,6 +46,7 @@ struct exfil_state {
 	struct dslot *hslot;
 	uint32_t hmask, nh, hmax;
 	uint64_t data_first_ms;
+	uint64_t now_ms;        /* the newest flow end seen */
 };
 
 struct exfil_state *
@@ -188,6 +189,8 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 	bool in = !x->src_home && x->dst_home;
 	if (s->data_first_ms == 0 || f->start_ms < s->data_first_ms)
 		s->data_first_ms = f->start_ms;
+	if (f->end_ms > s->now_ms)
+		s->now_ms = f->end_ms;
 	if (in) {
 		struct pair *p = pair_get(s, f->dst_addr, f->src_addr, x->hd, x->hs, false);
 		if (p != NULL)
@@ -242,77 +245,118 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* One pair: its finding (NULL: none, or the list is full). */
+static struct nfw_finding *
+pair_eval(struct nfw_detect *d, const struct pair *p)
+{
+	struct exfil_state *s = d->exfil;
+	const struct nfw_detect_config *c = &d->cfg;
+	if (p->bucket == NULL || (double)p->out < c->exfil_min_bytes)
+		return NULL;
+	double pcr = (double)((int64_t)p->out - (int64_t)p->in) / (double)(p->out + p->in);
+	if (pcr < 0.6)
+		return NULL;
+	uint64_t max5 = 0, max1h = 0;
+	for (unsigned b = 0; b < NBUCKETS; b++) {
+		if (p->bucket[b] > max5)
+			max5 = p->bucket[b];
+		uint64_t h = 0;
+		for (unsigned k = b; k < b + 12 && k < NBUCKETS; k++)
+			h += p->bucket[k];
+		if (h > max1h)
+			max1h = h;
+	}
+	/* the host's baseline: median hourly upload over the hours it was seen */
+	double base = 0;
+	struct host *h = host_get(s, p->src, nfw_hash64(p->src, 16, 0));
+	if (h != NULL) {
+		uint64_t hours[24 * 8];
+		unsigned nhrs = 0;
+		for (unsigned k = 0; k < 24 * 8; k++)
+			if (h->hourly[k] > 0)
+				hours[nhrs++] = h->hourly[k];
+		if (nhrs > 0) {
+			qsort(hours, nhrs, sizeof(uint64_t), cmp_u64);
+			base = (double)hours[nhrs / 2];
+		}
+	}
+	bool first_contact = p->first_ms > s->data_first_ms + 3600000;
+	double gb = (double)p->out / 1e9;
+	double score = 40 + 25 * fmin(1.0, log10(1 + (double)p->out / c->exfil_min_bytes) / 1.3) +
+		       15 * pcr + (first_contact ? 10 : 0) +
+		       10 * fmin(1.0, (double)max1h / (10.0 * (base > 0 ? base : 1)));
+	if (has_role(d, NFW_ROLE_BACKUP, p->dst) || has_role(d, NFW_ROLE_BACKUP, p->src) ||
+	    has_role(d, NFW_ROLE_CDN_SAAS, p->dst))
+		score *= 0.3;
+	if (score < c->min_score)
+		return NULL;
+	struct nfw_finding *f = finding_new(d, NFW_FINDING_EXFILTRATION);
+	if (f == NULL)
+		return NULL;
+	memcpy(f->src, p->src, 16);
+	memcpy(f->dst, p->dst, 16);
+	f->has_src = f->has_dst = true;
+	f->first_ms = p->first_ms;
+	f->last_ms = p->last_ms;
+	f->score = score;
+	char a[64], b[64];
+	snprintf(f->summary, sizeof(f->summary),
+		 "%s sent %.2f GB to %s in %llu flows over %.1f h (%.0f MB in its busiest hour, %.0f %% upload%s)",
+		 nfw_addr_str(p->src, a, sizeof(a)), gb, nfw_addr_str(p->dst, b, sizeof(b)),
+		 (unsigned long long)p->flows, (double)(p->last_ms - p->first_ms) / 3600000.0,
+		 (double)max1h / 1e6, (pcr + 1) * 50, first_contact ? ", a new destination" : "");
+	finding_ev(f, "bytes_out", (double)p->out);
+	finding_ev(f, "bytes_in", (double)p->in);
+	finding_ev(f, "pcr", pcr);
+	finding_ev(f, "first_contact", first_contact);
+	finding_ev(f, "max_5min_bytes", (double)max5);
+	finding_ev(f, "max_1h_bytes", (double)max1h);
+	finding_ev(f, "host_baseline_hourly_bytes", base);
+	finding_ev(f, "flows", (double)p->flows);
+	if (p->rate > 1)
+		finding_ev(f, "sampling", p->rate);
+	finding_finish(f);
+	return f;
+}
+
+/* The pair index again from the pairs left (after idle ones were dropped). */
+static void
+pair_index_rebuild(struct exfil_state *s)
+{
+	memset(s->slot, 0, ((size_t)s->mask + 1) * sizeof(*s->slot));
+	for (uint32_t k = 0; k < s->n; k++) {
+		uint64_t h = pair_hash(nfw_hash64(s->p[k].src, 16, 0), nfw_hash64(s->p[k].dst, 16, 0));
+		uint32_t i = (uint32_t)(h ^ h >> 31) & s->mask;
+		while (s->slot[i].idx != 0)
+			i = (i + 1) & s->mask;
+		s->slot[i].idx = k + 1;
+		s->slot[i].sig = dslot_sig(h);
+	}
+}
+
 void
 exfil_run(struct nfw_detect *d)
 {
 	struct exfil_state *s = d->exfil;
-	const struct nfw_detect_config *c = &d->cfg;
+	const uint64_t idle_ms = (uint64_t)(d->cfg.exfil_idle_s * 1000);
+	uint32_t kept = 0;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct pair *p = &s->p[i];
-		if (p->bucket == NULL || (double)p->out < c->exfil_min_bytes)
+		struct nfw_finding *f = pair_eval(d, p);
+		if (p->last_ms + idle_ms >= s->now_ms) {
+			if (kept != i)
+				s->p[kept] = *p;
+			kept++;
 			continue;
-		double pcr = (double)((int64_t)p->out - (int64_t)p->in) / (double)(p->out + p->in);
-		if (pcr < 0.6)
-			continue;
-		uint64_t max5 = 0, max1h = 0;
-		for (unsigned b = 0; b < NBUCKETS; b++) {
-			if (p->bucket[b] > max5)
-				max5 = p->bucket[b];
-			uint64_t h = 0;
-			for (unsigned k = b; k < b + 12 && k < NBUCKETS; k++)
-				h += p->bucket[k];
-			if (h > max1h)
-				max1h = h;
 		}
-		/* the host's baseline: median hourly upload over the hours it was seen */
-		double base = 0;
-		struct host *h = host_get(s, p->src, nfw_hash64(p->src, 16, 0));
-		if (h != NULL) {
-			uint64_t hours[24 * 8];
-			unsigned nhrs = 0;
-			for (unsigned k = 0; k < 24 * 8; k++)
-				if (h->hourly[k] > 0)
-					hours[nhrs++] = h->hourly[k];
-			if (nhrs > 0) {
-				qsort(hours, nhrs, sizeof(uint64_t), cmp_u64);
-				base = (double)hours[nhrs / 2];
-			}
-		}
-		bool first_contact = p->first_ms > s->data_first_ms + 3600000;
-		double gb = (double)p->out / 1e9;
-		double score = 40 + 25 * fmin(1.0, log10(1 + (double)p->out / c->exfil_min_bytes) / 1.3) +
-			       15 * pcr + (first_contact ? 10 : 0) +
-			       10 * fmin(1.0, (double)max1h / (10.0 * (base > 0 ? base : 1)));
-		if (has_role(d, NFW_ROLE_BACKUP, p->dst) || has_role(d, NFW_ROLE_BACKUP, p->src) ||
-		    has_role(d, NFW_ROLE_CDN_SAAS, p->dst))
-			score *= 0.3;
-		if (score < c->min_score)
-			continue;
-		struct nfw_finding *f = finding_new(d, NFW_FINDING_EXFILTRATION);
-		if (f == NULL)
-			return;
-		memcpy(f->src, p->src, 16);
-		memcpy(f->dst, p->dst, 16);
-		f->has_src = f->has_dst = true;
-		f->first_ms = p->first_ms;
-		f->last_ms = p->last_ms;
-		f->score = score;
-		char a[64], b[64];
-		snprintf(f->summary, sizeof(f->summary),
-			 "%s sent %.2f GB to %s in %llu flows over %.1f h (%.0f MB in its busiest hour, %.0f %% upload%s)",
-			 nfw_addr_str(p->src, a, sizeof(a)), gb, nfw_addr_str(p->dst, b, sizeof(b)),
-			 (unsigned long long)p->flows, (double)(p->last_ms - p->first_ms) / 3600000.0,
-			 (double)max1h / 1e6, (pcr + 1) * 50, first_contact ? ", a new destination" : "");
-		finding_ev(f, "bytes_out", (double)p->out);
-		finding_ev(f, "bytes_in", (double)p->in);
-		finding_ev(f, "pcr", pcr);
-		finding_ev(f, "first_contact", first_contact);
-		finding_ev(f, "max_5min_bytes", (double)max5);
-		finding_ev(f, "max_1h_bytes", (double)max1h);
-		finding_ev(f, "host_baseline_hourly_bytes", base);
-		finding_ev(f, "flows", (double)p->flows);
-		if (p->rate > 1)
-			finding_ev(f, "sampling", p->rate);
-		finding_finish(f);
+		if (f != NULL)
+			detect_retire(d, f);
+		free(p->bucket);
+		d->st.exfil_pairs_expired++;
+	}
+	if (kept != s->n) {
+		memset(&s->p[kept], 0, (size_t)(s->n - kept) * sizeof(*s->p));
+		s->n = kept;
+		pair_index_rebuild(s);
 	}
 }

@@ -143,6 +143,8 @@ struct nfw_detect_config {
 					      and the prefilter's counts are halved as often */
 	/* exfiltration */
 	double exfil_min_bytes;          /**< 100 MB out to one destination */
+	double exfil_idle_s;             /**< 86400: a (host, destination) pair with no flow for
+					      this long is dropped at the next run */
 	/* DNS tunnelling */
 	double dns_min_flows;            /**< 200 DNS flows from one client */
 	double dns_min_request;          /**< 120 bytes per packet on average */
@@ -179,7 +181,7 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  *     "beaconing": { "min_events", "max_jitter", "min_on_period", "min_period_s", "idle_s" },
  *     "port_scan": { "prefilter", "min_dsts", "min_ports", "idle_s" },
  *     "lateral_movement": { "min_dsts" },
- *     "exfiltration": { "min_bytes" },
+ *     "exfiltration": { "min_bytes", "idle_s" },
  *     "dns_tunneling": { "min_flows", "min_request", "idle_s" },
  *     "volumetric": { "prefilter", "min_pps", "min_sources" },
  *     "min_score": 30 }
@@ -209,6 +211,7 @@ struct nfw_detect_stats {
 	uint64_t fanout_sources_refused;  /**< source table full */
 	uint64_t fanout_sources_expired;  /**< dropped after scan_idle_s without a flow */
 	uint64_t exfil_pairs_refused;
+	uint64_t exfil_pairs_expired;     /**< dropped after exfil_idle_s without a flow */
 	uint64_t dns_clients_refused;
 	uint64_t dns_clients_expired;     /**< dropped after dns_idle_s without a DNS flow */
 };

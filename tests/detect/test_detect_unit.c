@@ -14,8 +14,8 @@
  *    20 -> DNS tunnelling to its resolver;
  *  - 1000 sources x 3000 packets in 60 s to one host -> volumetric, src null;
  *  - beaconing tuples idle for beacon_idle_s dropped, the index intact,
- *    a dropped beacon still reported; the same for a scanner and a DNS
- *    tunnel.
+ *    a dropped beacon still reported; the same for a scanner, a DNS
+ *    tunnel and an exfiltration pair.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -337,6 +337,17 @@ test_exfil_dns_flood(void **state)
 			assert_int_equal(ev(&f[0], "bytes_out"), 400000000.0);
 			assert_int_equal(ev(&f[0], "first_contact"), 1);
 			assert_true(ev(&f[0], "pcr") > 0.99);
+		}
+		/* two days later (exfil_idle_s 24 h) the pairs are dropped, the finding stays */
+		struct nfw_flow late = fl(0x0a000023, 0xc6120004, 40001, 443, 6, T0 + 50 * 3600000ull, 1000, 5000, 10, 0x1b);
+		nfw_detect_add(d, &late);
+		assert_int_equal(run(d, &f), with_role ? 0 : 1);
+		struct nfw_detect_stats st;
+		nfw_detect_stats_get(d, &st);
+		assert_int_equal(st.exfil_pairs_expired, 2);
+		if (!with_role) {
+			assert_int_equal(run(d, &f), 1);
+			assert_int_equal(ev(&f[0], "bytes_out"), 400000000.0);
 		}
 		nfw_detect_free(d);
 	}
