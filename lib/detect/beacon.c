@@ -25,7 +25,7 @@
  * two newer ones before its tuple comes back is lost (counted:
  * beacon_seen_lost); the tuple then starts at its next session.
  *
- * A tuple with no session for beacon_idle_s (by the newest flow's end) is
+ * A tuple with no session for beacon_idle_s (by detect_clock) is
  * dropped when a run passes it: its slot leaves the index by backward
  * shift, the last tuple moves into its place. A tuple dropped while it
  * reads as a beacon is analysed one last time and its finding is kept
@@ -81,7 +81,6 @@ struct beacon_state {
 	uint32_t n, max;
 	struct bseen *seen;    /* seen_mask + 1 buckets of two */
 	uint32_t seen_mask;
-	uint64_t now_ms;       /* the newest flow end seen */
 };
 
 struct beacon_state *
@@ -212,8 +211,6 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 	struct beacon_state *b = d->beacon;
 	if (!x->src_home || x->dst_home)
 		return; /* beacons leave the site */
-	if (f->end_ms > b->now_ms)
-		b->now_ms = f->end_ms;
 	struct bkey k;
 	memset(&k, 0, sizeof(k));
 	memcpy(k.src, f->src_addr, 16);
@@ -471,7 +468,7 @@ beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 	 * and at most 1024 per budget unit are looked at (a sequential scan) */
 	for (uint32_t k = 0; i < b->n && k < budget && looked / 1024 < budget; looked++) {
 		struct tuple *t = &b->t[i];
-		if (t->last_end + idle_ms < b->now_ms) {
+		if (t->last_end + idle_ms < d->now_ms) {
 			unsigned had = d->nfindings;
 			if (t->n >= d->cfg.beacon_min_events)
 				analyse(d, t);

@@ -65,6 +65,7 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->scan_idle_s = 86400;
 	c->dns_idle_s = 86400;
 	c->exfil_idle_s = 86400;
+	c->vol_idle_s = 86400;
 	c->exfil_min_bytes = 100e6;
 	c->dns_min_flows = 200;
 	c->dns_min_request = 120;
@@ -123,6 +124,7 @@ static const struct param_def params[] = {
 	PD_("volumetric", "prefilter", 1, 1e15, vol_prefilter, false),
 	PD_("volumetric", "min_pps", 1, 1e12, vol_min_pps, false),
 	PD_("volumetric", "min_sources", 1, 1e9, vol_min_sources, false),
+	PD_("volumetric", "idle_s", 600, 90 * 86400, vol_idle_s, false),
 	PD_("", "min_score", 0, 100, min_score, false),
 };
 #undef PD_
@@ -321,9 +323,55 @@ fctx_make(const struct nfw_detect *d, const struct nfw_flow *f, struct fctx *x)
 }
 
 static inline void
+clock_update(struct nfw_detect *d, const struct nfw_flow *f)
+{
+	struct dclock *c = &d->clk[d->clk_last];
+	if (d->nclk == 0 || c->port != f->exporter_port || memcmp(c->addr, f->exporter, 16) != 0) {
+		unsigned k;
+		for (k = 0; k < d->nclk; k++)
+			if (d->clk[k].port == f->exporter_port && memcmp(d->clk[k].addr, f->exporter, 16) == 0)
+				break;
+		if (k == d->nclk) {
+			if (d->nclk < DETECT_CLOCKS) {
+				d->nclk++;
+				memcpy(d->clk[k].addr, f->exporter, 16);
+				d->clk[k].port = f->exporter_port;
+				d->clk[k].end_ms = 0;
+			} else {
+				k = DETECT_CLOCKS - 1;
+			}
+		}
+		d->clk_last = k;
+		c = &d->clk[k];
+	}
+	if (f->end_ms > c->end_ms)
+		c->end_ms = f->end_ms;
+}
+
+static int
+cmp_clock(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+uint64_t
+detect_clock(const struct nfw_detect *d)
+{
+	uint64_t v[DETECT_CLOCKS];
+	if (d->nclk == 0)
+		return 0;
+	for (unsigned k = 0; k < d->nclk; k++)
+		v[k] = d->clk[k].end_ms;
+	qsort(v, d->nclk, sizeof(v[0]), cmp_clock);
+	return v[(d->nclk - 1) / 2];
+}
+
+static inline void
 add_one(struct nfw_detect *d, const struct fctx *x)
 {
 	d->st.flows++;
+	clock_update(d, x->f);
 	if (d->beacon != NULL)
 		beacon_add(d, x);
 	if (d->fanout != NULL)
@@ -467,6 +515,7 @@ nfw_detect_run_begin(struct nfw_detect *d)
 	d->nfindings = 0;
 	d->run_cursor = 0;
 	d->run_rest_done = false;
+	d->now_ms = detect_clock(d);
 }
 
 bool

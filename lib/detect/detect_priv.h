@@ -10,6 +10,7 @@
 #include "nfw_sketch.h"
 
 #define DETECT_MAX_FINDINGS 10000
+#define DETECT_CLOCKS 64
 
 struct beacon_state;
 struct fanout_state;
@@ -31,6 +32,14 @@ struct nfw_detect {
 	bool run_rest_done;
 	struct nfw_finding *retired; /* findings of entities dropped as idle: a ring */
 	unsigned nretired, retired_next;
+	/* the detectors' clock (detect_clock): each exporter's newest flow end */
+	struct dclock {
+		uint8_t addr[16];
+		uint16_t port;
+		uint64_t end_ms;
+	} clk[DETECT_CLOCKS];
+	unsigned nclk, clk_last;
+	uint64_t now_ms;       /* set at the start of each run */
 };
 
 #define DETECT_RETIRED_MAX 1024
@@ -60,6 +69,14 @@ void finding_finish(struct nfw_finding *f);
  * found stays in the report of a long run. The newest DETECT_RETIRED_MAX.
  */
 void detect_retire(struct nfw_detect *d, const struct nfw_finding *f);
+/*
+ * "Now" for idle timeouts: the median over exporters of each one's newest
+ * flow end (the lower median; up to DETECT_CLOCKS exporters, the rest
+ * share the last clock). One exporter whose clock is off by months (or a
+ * replay of an old capture beside live sFlow, stamped on arrival) cannot
+ * make every entity look idle. Computed at the start of a run (d->now_ms).
+ */
+uint64_t detect_clock(const struct nfw_detect *d);
 /*
  * An index of 1-based entry numbers (0: empty, linear probing from
  * nfw_hash64(address) & mask) rebuilt over n entries of `stride` bytes whose

@@ -33,7 +33,6 @@ struct dns_state {
 	struct client *c;
 	uint32_t *slot;
 	uint32_t mask, n, max;
-	uint64_t now_ms;       /* the newest DNS flow end seen */
 	uint64_t halved_ms;    /* when the counts were last halved */
 };
 
@@ -97,8 +96,6 @@ dns_add(struct nfw_detect *d, const struct fctx *x)
 	struct dns_state *s = d->dns;
 	if (f->dst_port != 53 || (f->proto != 17 && f->proto != 6) || !x->src_home)
 		return;
-	if (f->end_ms > s->now_ms)
-		s->now_ms = f->end_ms;
 	struct client *c = client_get(s, f->src_addr, x->hs);
 	if (c == NULL) {
 		d->st.dns_clients_refused++;
@@ -205,7 +202,7 @@ dns_run(struct nfw_detect *d)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct client *c = &s->c[i];
 		struct nfw_finding *f = client_eval(d, c, median);
-		if (c->last_ms + idle_ms >= s->now_ms || c->served > 0) {
+		if (c->last_ms + idle_ms >= d->now_ms || c->served > 0) {
 			if (kept != i)
 				s->c[kept] = *c;
 			kept++;
@@ -222,8 +219,8 @@ dns_run(struct nfw_detect *d)
 		addr_index_rebuild(s->slot, s->mask, s->c, sizeof(*s->c), offsetof(struct client, addr), s->n);
 	}
 	if (s->halved_ms == 0) {
-		s->halved_ms = s->now_ms;
-	} else if (s->now_ms >= s->halved_ms + idle_ms) {
+		s->halved_ms = d->now_ms;
+	} else if (d->now_ms >= s->halved_ms + idle_ms) {
 		for (uint32_t i = 0; i < s->n; i++) {
 			struct client *c = &s->c[i];
 			c->flows >>= 1;
@@ -232,6 +229,6 @@ dns_run(struct nfw_detect *d)
 			c->served >>= 1;
 			c->cand_count >>= 1;
 		}
-		s->halved_ms = s->now_ms;
+		s->halved_ms = d->now_ms;
 	}
 }

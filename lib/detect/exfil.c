@@ -46,7 +46,6 @@ struct exfil_state {
 	struct dslot *hslot;
 	uint32_t hmask, nh, hmax;
 	uint64_t data_first_ms;
-	uint64_t now_ms;        /* the newest flow end seen */
 };
 
 struct exfil_state *
@@ -189,8 +188,6 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 	bool in = !x->src_home && x->dst_home;
 	if (s->data_first_ms == 0 || f->start_ms < s->data_first_ms)
 		s->data_first_ms = f->start_ms;
-	if (f->end_ms > s->now_ms)
-		s->now_ms = f->end_ms;
 	if (in) {
 		struct pair *p = pair_get(s, f->dst_addr, f->src_addr, x->hd, x->hs, false);
 		if (p != NULL)
@@ -343,7 +340,7 @@ exfil_run(struct nfw_detect *d)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct pair *p = &s->p[i];
 		struct nfw_finding *f = pair_eval(d, p);
-		if (p->last_ms + idle_ms >= s->now_ms) {
+		if (p->last_ms + idle_ms >= d->now_ms) {
 			if (kept != i)
 				s->p[kept] = *p;
 			kept++;

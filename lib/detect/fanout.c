@@ -25,7 +25,7 @@
  * Monitoring pollers (role) score lower.
  *
  * State is bounded in time as well as in size: a source with no flow for
- * scan_idle_s (by the newest flow seen) is dropped at the next run (its
+ * scan_idle_s (by detect_clock) is dropped at the next run (its
  * finding kept, detect_retire), and the prefilter's counts are halved
  * once per scan_idle_s, so the sources a link saw last month do not all
  * end up past it.
@@ -53,7 +53,6 @@ struct fanout_state {
 	uint32_t mask;
 	struct src *s;
 	uint32_t n, max;
-	uint64_t now_ms;       /* the newest flow end seen */
 	uint64_t halved_ms;    /* when the prefilter was last halved */
 };
 
@@ -175,8 +174,6 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 	const struct nfw_flow *f = fx->f;
 	struct fanout_state *s = d->fanout;
 	bool tcp = f->proto == 6;
-	if (f->end_ms > s->now_ms)
-		s->now_ms = f->end_ms;
 	bool failed = tcp && (f->tcp_flags & 0x10) == 0 && (f->tcp_flags & 0x02) != 0;
 	bool probe = !tcp && f->packets <= 2 * (uint64_t)(f->sampling ? f->sampling : 1);
 
@@ -350,7 +347,7 @@ fanout_run(struct nfw_detect *d)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct src *x = &s->s[i];
 		struct nfw_finding *f = src_eval(d, x);
-		if (x->last_ms + idle_ms >= s->now_ms) {
+		if (x->last_ms + idle_ms >= d->now_ms) {
 			if (kept != i)
 				s->s[kept] = *x;
 			kept++;
@@ -367,9 +364,9 @@ fanout_run(struct nfw_detect *d)
 		addr_index_rebuild(s->slot, s->mask, s->s, sizeof(*s->s), offsetof(struct src, addr), s->n);
 	}
 	if (s->halved_ms == 0)
-		s->halved_ms = s->now_ms;
-	else if (s->now_ms >= s->halved_ms + idle_ms) {
+		s->halved_ms = d->now_ms;
+	else if (d->now_ms >= s->halved_ms + idle_ms) {
 		nfw_cms_halve(s->pre);
-		s->halved_ms = s->now_ms;
+		s->halved_ms = d->now_ms;
 	}
 }

@@ -155,6 +155,9 @@ struct nfw_detect_config {
 	double vol_prefilter;            /**< 100 000 packets before a destination is tracked */
 	double vol_min_pps;              /**< 2 000 packets/s at the peak */
 	double vol_min_sources;          /**< 100 distinct sources */
+	double vol_idle_s;               /**< 86400: a tracked destination with no flow for this
+					      long is dropped at the next run, and the prefilter's
+					      counts are halved as often */
 	/* reporting */
 	double min_score;                /**< 30: findings scoring less are not reported */
 	/* which detectors an instance runs (0: all): the appliance keeps beaconing,
@@ -183,7 +186,7 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  *     "lateral_movement": { "min_dsts" },
  *     "exfiltration": { "min_bytes", "idle_s" },
  *     "dns_tunneling": { "min_flows", "min_request", "idle_s" },
- *     "volumetric": { "prefilter", "min_pps", "min_sources" },
+ *     "volumetric": { "prefilter", "min_pps", "min_sources", "idle_s" },
  *     "min_score": 30 }
  * 0, or -1 with a message naming the field.
  */
@@ -212,6 +215,7 @@ struct nfw_detect_stats {
 	uint64_t fanout_sources_expired;  /**< dropped after scan_idle_s without a flow */
 	uint64_t exfil_pairs_refused;
 	uint64_t exfil_pairs_expired;     /**< dropped after exfil_idle_s without a flow */
+	uint64_t vol_dsts_expired;        /**< dropped after vol_idle_s without a flow */
 	uint64_t dns_clients_refused;
 	uint64_t dns_clients_expired;     /**< dropped after dns_idle_s without a DNS flow */
 };

@@ -14,6 +14,14 @@
  *   answers; spoofed floods do not).
  * Flows whose sampling rate is unknown count, but cannot make the absolute
  * threshold alone.
+ *
+ * On a link that runs for days the buckets are the last 24 h: a flow past
+ * the window slides it forward (by at least an hour at a time). A
+ * destination with no flow for vol_idle_s (by detect_clock) is dropped at
+ * the next run, and
+ * the prefilter's counts are halved as often. A volumetric finding is
+ * kept (detect_retire) when it is made, so an attack that has slid out of
+ * the window is still in the report.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +32,7 @@
 
 #define VB_MS 10000ull
 #define VB_N 8640 /* 24 h */
+#define VB_SLIDE 360 /* buckets the window moves at least: an hour */
 
 struct vdst {
 	uint8_t addr[16];
@@ -42,6 +51,7 @@ struct vol_state {
 	struct vdst *d;
 	uint32_t *slot;
 	uint32_t mask, n, max;
+	uint64_t halved_ms;    /* when the prefilter was last halved */
 };
 
 struct vol_state *
@@ -101,6 +111,29 @@ vol_prefetch(struct nfw_detect *d, const struct fctx *x)
 		nfw_cms_prefetch(d->vol->pre, x->hd);
 }
 
+/* Move the window so that bucket b is its last (an hour further at least). */
+static void
+window_slide(struct vdst *v, uint64_t b)
+{
+	uint64_t by = b - (v->b0 + VB_N - 1);
+	if (by < VB_SLIDE)
+		by = VB_SLIDE;
+	if (by >= VB_N) {
+		memset(v->pk, 0, VB_N * sizeof(*v->pk));
+		memset(v->by, 0, VB_N * sizeof(*v->by));
+		memset(v->fl, 0, VB_N * sizeof(*v->fl));
+	} else {
+		size_t keep = VB_N - by;
+		memmove(v->pk, v->pk + by, keep * sizeof(*v->pk));
+		memmove(v->by, v->by + by, keep * sizeof(*v->by));
+		memmove(v->fl, v->fl + by, keep * sizeof(*v->fl));
+		memset(v->pk + keep, 0, by * sizeof(*v->pk));
+		memset(v->by + keep, 0, by * sizeof(*v->by));
+		memset(v->fl + keep, 0, by * sizeof(*v->fl));
+	}
+	v->b0 += by;
+}
+
 void
 vol_add(struct nfw_detect *d, const struct fctx *x)
 {
@@ -131,7 +164,10 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 		v->srcs = nfw_hll_create(12);
 		if (v->pk == NULL || v->by == NULL || v->fl == NULL || v->srcs == NULL)
 			return;
-		v->b0 = s->data_first_ms / VB_MS; /* buckets from the start of the data */
+		/* buckets from the start of the data, or ending an hour after this flow
+		 * (by its own time: a far-off clock elsewhere moves nothing here) */
+		uint64_t first_b = s->data_first_ms / VB_MS, at_b = f->start_ms / VB_MS;
+		v->b0 = at_b >= first_b + (VB_N - VB_SLIDE) ? at_b - (VB_N - VB_SLIDE) : first_b;
 		v->first_ms = f->start_ms;
 		*slot = ++s->n;
 	}
@@ -147,6 +183,8 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 	nfw_hll_add(v->srcs, x->hs);
 	uint64_t t0 = f->start_ms, t1 = f->end_ms > f->start_ms ? f->end_ms : f->start_ms + 1;
 	uint64_t b1 = (t1 - 1) / VB_MS;
+	if (b1 >= v->b0 + VB_N)
+		window_slide(v, b1);
 	for (uint64_t b = t0 / VB_MS; b <= b1; b++) {
 		if (b < v->b0 || b >= v->b0 + VB_N)
 			continue;
@@ -167,72 +205,107 @@ cmp_f(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* One tracked destination: its finding (NULL: none, or the list is full). */
+static struct nfw_finding *
+dst_eval(struct nfw_detect *d, const struct vdst *v)
+{
+	const struct vol_state *s = d->vol;
+	const struct nfw_detect_config *c = &d->cfg;
+	if (v->pk == NULL)
+		return NULL;
+	unsigned last = (unsigned)((s->data_last_ms / VB_MS) - v->b0);
+	unsigned nb = last + 1 < VB_N ? last + 1 : VB_N;
+	unsigned peak = 0;
+	for (unsigned b = 0; b < nb; b++)
+		if (v->pk[b] > v->pk[peak])
+			peak = b;
+	/* the baseline: every bucket of the window, median and MAD */
+	float *tmp = malloc(nb * sizeof(float));
+	if (tmp == NULL)
+		return NULL;
+	memcpy(tmp, v->pk, nb * sizeof(float));
+	qsort(tmp, nb, sizeof(float), cmp_f);
+	double med = tmp[nb / 2];
+	for (unsigned b = 0; b < nb; b++)
+		tmp[b] = fabsf(v->pk[b] - (float)med);
+	qsort(tmp, nb, sizeof(float), cmp_f);
+	double mad = tmp[nb / 2];
+	free(tmp);
+	double pps = v->pk[peak] / (VB_MS / 1000.0), bps = v->by[peak] * 8 / (VB_MS / 1000.0);
+	double base_pps = (med + 6 * mad) / (VB_MS / 1000.0);
+	double srcs = nfw_hll_count(v->srcs);
+	double answered = v->packets ? (double)v->answered_packets / (double)v->packets : 0;
+	double known = v->packets ? (double)v->known_packets / (double)v->packets : 0;
+	if (pps < c->vol_min_pps || pps < 4 * base_pps || srcs < c->vol_min_sources || answered > 0.5 ||
+	    pps * known < c->vol_min_pps)
+		return NULL;
+	/* the attack's span: buckets above half the peak */
+	unsigned a = peak, z = peak;
+	while (a > 0 && v->pk[a - 1] >= v->pk[peak] / 2)
+		a--;
+	while (z + 1 < nb && v->pk[z + 1] >= v->pk[peak] / 2)
+		z++;
+	double score = 50 + 25 * fmin(1.0, log10(pps / c->vol_min_pps + 1) / 2) +
+		       15 * fmin(1.0, log10(srcs / c->vol_min_sources + 1)) + 10 * (1 - answered);
+	if (score < c->min_score)
+		return NULL;
+	struct nfw_finding *f = finding_new(d, NFW_FINDING_VOLUMETRIC);
+	if (f == NULL)
+		return NULL;
+	memcpy(f->dst, v->addr, 16);
+	f->has_dst = true;
+	f->first_ms = (v->b0 + a) * VB_MS;
+	f->last_ms = (v->b0 + z + 1) * VB_MS;
+	f->score = score;
+	char b[64];
+	snprintf(f->summary, sizeof(f->summary),
+		 "%s received %.0f packets/s (%.1f Mbit/s) from ~%.0f sources for %.0f s; its baseline is %.0f packets/s",
+		 nfw_addr_str(v->addr, b, sizeof(b)), pps, bps / 1e6, srcs,
+		 (double)(z - a + 1) * VB_MS / 1000.0, base_pps);
+	finding_ev(f, "pps", pps);
+	finding_ev(f, "bps", bps);
+	finding_ev(f, "baseline_bps", base_pps * (bps / (pps > 0 ? pps : 1)));
+	finding_ev(f, "baseline_pps", base_pps);
+	finding_ev(f, "distinct_srcs", srcs);
+	finding_ev(f, "answered_share", answered);
+	if (v->rate > 1)
+		finding_ev(f, "sampling", v->rate);
+	finding_finish(f);
+	return f;
+}
+
 void
 vol_run(struct nfw_detect *d)
 {
 	struct vol_state *s = d->vol;
-	const struct nfw_detect_config *c = &d->cfg;
+	const uint64_t idle_ms = (uint64_t)(d->cfg.vol_idle_s * 1000);
+	uint32_t kept = 0;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vdst *v = &s->d[i];
-		if (v->pk == NULL)
+		struct nfw_finding *f = dst_eval(d, v);
+		if (f != NULL)
+			detect_retire(d, f); /* an attack stays reported after it slides out of the window */
+		if (v->last_ms + idle_ms >= d->now_ms) {
+			if (kept != i)
+				s->d[kept] = *v;
+			kept++;
 			continue;
-		unsigned last = (unsigned)((s->data_last_ms / VB_MS) - v->b0);
-		unsigned nb = last + 1 < VB_N ? last + 1 : VB_N;
-		unsigned peak = 0;
-		for (unsigned b = 0; b < nb; b++)
-			if (v->pk[b] > v->pk[peak])
-				peak = b;
-		/* the baseline: every bucket of the window, median and MAD */
-		float *tmp = malloc(nb * sizeof(float));
-		if (tmp == NULL)
-			return;
-		memcpy(tmp, v->pk, nb * sizeof(float));
-		qsort(tmp, nb, sizeof(float), cmp_f);
-		double med = tmp[nb / 2];
-		for (unsigned b = 0; b < nb; b++)
-			tmp[b] = fabsf(v->pk[b] - (float)med);
-		qsort(tmp, nb, sizeof(float), cmp_f);
-		double mad = tmp[nb / 2];
-		free(tmp);
-		double pps = v->pk[peak] / (VB_MS / 1000.0), bps = v->by[peak] * 8 / (VB_MS / 1000.0);
-		double base_pps = (med + 6 * mad) / (VB_MS / 1000.0);
-		double srcs = nfw_hll_count(v->srcs);
-		double answered = v->packets ? (double)v->answered_packets / (double)v->packets : 0;
-		double known = v->packets ? (double)v->known_packets / (double)v->packets : 0;
-		if (pps < c->vol_min_pps || pps < 4 * base_pps || srcs < c->vol_min_sources || answered > 0.5 ||
-		    pps * known < c->vol_min_pps)
-			continue;
-		/* the attack's span: buckets above half the peak */
-		unsigned a = peak, z = peak;
-		while (a > 0 && v->pk[a - 1] >= v->pk[peak] / 2)
-			a--;
-		while (z + 1 < nb && v->pk[z + 1] >= v->pk[peak] / 2)
-			z++;
-		double score = 50 + 25 * fmin(1.0, log10(pps / c->vol_min_pps + 1) / 2) +
-			       15 * fmin(1.0, log10(srcs / c->vol_min_sources + 1)) + 10 * (1 - answered);
-		if (score < c->min_score)
-			continue;
-		struct nfw_finding *f = finding_new(d, NFW_FINDING_VOLUMETRIC);
-		if (f == NULL)
-			return;
-		memcpy(f->dst, v->addr, 16);
-		f->has_dst = true;
-		f->first_ms = (v->b0 + a) * VB_MS;
-		f->last_ms = (v->b0 + z + 1) * VB_MS;
-		f->score = score;
-		char b[64];
-		snprintf(f->summary, sizeof(f->summary),
-			 "%s received %.0f packets/s (%.1f Mbit/s) from ~%.0f sources for %.0f s; its baseline is %.0f packets/s",
-			 nfw_addr_str(v->addr, b, sizeof(b)), pps, bps / 1e6, srcs,
-			 (double)(z - a + 1) * VB_MS / 1000.0, base_pps);
-		finding_ev(f, "pps", pps);
-		finding_ev(f, "bps", bps);
-		finding_ev(f, "baseline_bps", base_pps * (bps / (pps > 0 ? pps : 1)));
-		finding_ev(f, "baseline_pps", base_pps);
-		finding_ev(f, "distinct_srcs", srcs);
-		finding_ev(f, "answered_share", answered);
-		if (v->rate > 1)
-			finding_ev(f, "sampling", v->rate);
-		finding_finish(f);
+		}
+		free(v->pk);
+		free(v->by);
+		free(v->fl);
+		nfw_hll_free(v->srcs);
+		d->st.vol_dsts_expired++;
+	}
+	if (kept != s->n) {
+		memset(&s->d[kept], 0, (size_t)(s->n - kept) * sizeof(*s->d));
+		s->n = kept;
+		addr_index_rebuild(s->slot, s->mask, s->d, sizeof(*s->d), offsetof(struct vdst, addr), s->n);
+	}
+	if (s->halved_ms == 0) {
+		s->halved_ms = d->now_ms;
+	} else if (d->now_ms >= s->halved_ms + idle_ms) {
+		nfw_cms_halve(s->pre);
+		s->halved_ms = d->now_ms;
 	}
 }

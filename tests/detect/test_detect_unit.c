@@ -15,7 +15,9 @@
  *  - 1000 sources x 3000 packets in 60 s to one host -> volumetric, src null;
  *  - beaconing tuples idle for beacon_idle_s dropped, the index intact,
  *    a dropped beacon still reported; the same for a scanner, a DNS
- *    tunnel and an exfiltration pair.
+ *    tunnel and an exfiltration pair; a flood 30 h into the data found
+ *    (the volumetric window slides), the first one still reported;
+ *  - an exporter with a clock 300 days ahead expires nothing.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -218,6 +220,33 @@ test_beacon_idle(void **state)
 	nfw_detect_free(d);
 }
 
+/* An exporter whose clock is months ahead does not make the others' state idle. */
+static void
+test_clock_outlier(void **state)
+{
+	(void)state;
+	struct nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	c.beacon_idle_s = 3600;
+	struct nfw_detect *d = nfw_detect_create(&c);
+	const struct nfw_finding *f;
+	struct nfw_detect_stats st;
+	uint64_t t = T0;
+	for (unsigned i = 0; i < 30; i++) { /* a beacon, exported by 192.0.2.1 and by 192.0.2.2 */
+		t += 60000;
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_flow_addr_set4(r.exporter, 0xc0000201 + i % 2);
+		nfw_detect_add(d, &r);
+	}
+	struct nfw_flow odd = fl(0x0a000009, 0xc6120002, 30000, 443, 6, T0 + 300 * 86400000ull, 10, 100, 1, 0x1b);
+	nfw_flow_addr_set4(odd.exporter, 0xc0000203); /* 300 days ahead */
+	nfw_detect_add(d, &odd);
+	assert_int_equal(run(d, &f), 1);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_tuples_expired, 0);
+	nfw_detect_free(d);
+}
+
 static void
 test_scan_and_lateral(void **state)
 {
@@ -399,6 +428,28 @@ test_exfil_dns_flood(void **state)
 	assert_string_equal(f[0].id, "volumetric---10.80.0.10----");
 	assert_true(fabs(ev(&f[0], "pps") - 50000) < 2500);   /* 3 M packets in 60 s */
 	assert_true(fabs(ev(&f[0], "distinct_srcs") - 1000) < 60);
+
+	/* 30 hours on (the buckets are the last 24 h): the first host still gets a flow an
+	 * hour, a second host is flooded the same way: found; the first flood, out of the
+	 * window now, is still reported */
+	for (unsigned h = 2; h <= 31; h++) {
+		struct nfw_flow r = fl(0x0a000001, 0x0a50000a, 50000, 22, 6, T0 + h * 3600000ull, 1000, 1000, 10, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	struct nfw_flow quiet2 = fl(0x0a000001, 0x0a50000b, 50000, 22, 6, T0 + 29 * 3600000ull, 1000, 1000, 10, 0x1b);
+	nfw_detect_add(d, &quiet2);
+	for (uint32_t s = 0; s < 1000; s++) {
+		struct nfw_flow r = fl(0x2d000000 + s * 7919, 0x0a50000b, (uint16_t)(1024 + s), 80, 6,
+				       T0 + 30 * 3600000ull, 60000, 180000, 3000, 0x02);
+		nfw_detect_add(d, &r);
+	}
+	n = run(d, &f);
+	assert_int_equal(n, 2);
+	const struct nfw_finding *v2 = strcmp(f[0].id, "volumetric---10.80.0.11----") == 0 ? &f[0] : &f[1];
+	assert_string_equal(v2->id, "volumetric---10.80.0.11----");
+	assert_true(fabs(ev(v2, "pps") - 50000) < 2500);
+	assert_int_equal(v2->first_ms / 10000, (T0 + 30 * 3600000ull) / 10000);
+	assert_string_equal((v2 == &f[0] ? &f[1] : &f[0])->id, "volumetric---10.80.0.10----");
 	nfw_detect_free(d);
 }
 
@@ -408,6 +459,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_beacon),
 		cmocka_unit_test(test_beacon_idle),
+		cmocka_unit_test(test_clock_outlier),
 		cmocka_unit_test(test_scan_and_lateral),
 		cmocka_unit_test(test_scan_idle),
 		cmocka_unit_test(test_exfil_dns_flood),
