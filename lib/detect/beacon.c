@@ -22,8 +22,8 @@
  * its event list) at its second session. Its first waits in a table of
  * first sightings, 2-way buckets of one cache line, no allocation: a tuple
  * seen once costs that line. A first sighting pushed out of its bucket by
- * two newer ones before its tuple comes back is lost (counted:
- * beacon_seen_lost); the tuple then starts at its next session.
+ * two newer ones is counted (beacon_seen_lost; most are tuples that never
+ * come back); if its tuple does come back, it starts at that session.
  *
  * A tuple with no session for beacon_idle_s (by detect_clock) is
  * dropped when a run passes it: its slot leaves the index by backward
@@ -165,11 +165,18 @@ event_push(struct tuple *t, uint64_t start, uint64_t bytes, uint16_t sport)
 	return true;
 }
 
+/* bytes as the 48-bit field of a first sighting holds them (saturated) */
+static inline uint64_t
+sat48(uint64_t v)
+{
+	return v > 0xffffffffffffull ? 0xffffffffffffull : v;
+}
+
 /*
  * A tuple not in the tuple table: its first session is kept as a first
- * sighting; at its second the tuple is returned, to be created with the
- * first as its first event (*first, cleared from the bucket). NULL: kept
- * (or merged into the first sighting it continues).
+ * sighting. True at its second session: *first is the first (cleared from
+ * the bucket), for the tuple to be created with it as its first event.
+ * False: the flow was kept as a first sighting, or continues one.
  */
 static bool
 seen_check(struct nfw_detect *d, uint64_t h, const struct nfw_flow *f, struct bseen *first)
@@ -185,7 +192,7 @@ seen_check(struct nfw_detect *d, uint64_t h, const struct nfw_flow *f, struct bs
 			/* the same session, split by the exporter */
 			if (f->end_ms > e->end)
 				e->end = f->end_ms;
-			e->bytes = e->bytes + f->bytes > 0xffffffffffffull ? 0xffffffffffffull : e->bytes + f->bytes;
+			e->bytes = sat48(e->bytes + sat48(f->bytes));
 			return false;
 		}
 		*first = *e;
@@ -199,7 +206,7 @@ seen_check(struct nfw_detect *d, uint64_t h, const struct nfw_flow *f, struct bs
 	v->h = h;
 	v->start = f->start_ms;
 	v->end = f->end_ms;
-	v->bytes = f->bytes > 0xffffffffffffull ? 0xffffffffffffull : f->bytes;
+	v->bytes = sat48(f->bytes);
 	v->sport = f->src_port;
 	return false;
 }

@@ -208,7 +208,8 @@ struct nfw_detect_stats {
 	uint64_t flows;
 	uint64_t beacon_tuples;
 	uint64_t beacon_tuples_refused;   /**< tuple table full */
-	uint64_t beacon_seen_lost;        /**< first sightings pushed out before their second session */
+	uint64_t beacon_seen_lost;        /**< first sightings pushed out of their bucket (most
+					       are tuples seen once that never return) */
 	uint64_t beacon_tuples_expired;   /**< dropped after beacon_idle_s without a session */
 	uint64_t fanout_sources;
 	uint64_t fanout_sources_refused;  /**< source table full */
