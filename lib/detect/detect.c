@@ -337,6 +337,7 @@ clock_update(struct nfw_detect *d, const struct nfw_flow *f)
 				memcpy(d->clk[k].addr, f->exporter, 16);
 				d->clk[k].port = f->exporter_port;
 				d->clk[k].end_ms = 0;
+				d->clk[k].flows = 0;
 			} else {
 				k = DETECT_CLOCKS - 1;
 			}
@@ -346,25 +347,35 @@ clock_update(struct nfw_detect *d, const struct nfw_flow *f)
 	}
 	if (f->end_ms > c->end_ms)
 		c->end_ms = f->end_ms;
+	c->flows++;
 }
 
 static int
 cmp_clock(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
+	const struct dclock *x = a, *y = b;
+	return (x->end_ms > y->end_ms) - (x->end_ms < y->end_ms);
 }
 
 uint64_t
-detect_clock(const struct nfw_detect *d)
+detect_clock(struct nfw_detect *d)
 {
-	uint64_t v[DETECT_CLOCKS];
-	if (d->nclk == 0)
-		return 0;
-	for (unsigned k = 0; k < d->nclk; k++)
-		v[k] = d->clk[k].end_ms;
+	struct dclock v[DETECT_CLOCKS];
+	uint64_t total = 0, acc = 0;
+	for (unsigned k = 0; k < d->nclk; k++) {
+		v[k] = d->clk[k];
+		total += d->clk[k].flows;
+		d->clk[k].flows = 0;
+	}
+	if (total == 0)
+		return d->now_ms;
 	qsort(v, d->nclk, sizeof(v[0]), cmp_clock);
-	return v[(d->nclk - 1) / 2];
+	for (unsigned k = 0; k < d->nclk; k++) {
+		acc += v[k].flows;
+		if (2 * acc >= total)
+			return v[k].end_ms;
+	}
+	return v[d->nclk - 1].end_ms;
 }
 
 static inline void

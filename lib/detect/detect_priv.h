@@ -37,6 +37,7 @@ struct nfw_detect {
 		uint8_t addr[16];
 		uint16_t port;
 		uint64_t end_ms;
+		uint64_t flows;    /* since the last run: its weight */
 	} clk[DETECT_CLOCKS];
 	unsigned nclk, clk_last;
 	uint64_t now_ms;       /* set at the start of each run */
@@ -70,13 +71,15 @@ void finding_finish(struct nfw_finding *f);
  */
 void detect_retire(struct nfw_detect *d, const struct nfw_finding *f);
 /*
- * "Now" for idle timeouts: the median over exporters of each one's newest
- * flow end (the lower median; up to DETECT_CLOCKS exporters, the rest
- * share the last clock). One exporter whose clock is off by months (or a
- * replay of an old capture beside live sFlow, stamped on arrival) cannot
- * make every entity look idle. Computed at the start of a run (d->now_ms).
+ * "Now" for idle timeouts: over the exporters (up to DETECT_CLOCKS, the rest
+ * share the last clock), each one's newest flow end weighted by the flows it
+ * sent since the last run, the weighted (lower) median. One exporter whose
+ * clock is off by months (or live sFlow, stamped on arrival, beside a
+ * replayed capture) cannot make every entity look idle, and exporters that
+ * went silent do not hold the clock back. No flow since the last run: the
+ * clock stays. Called at the start of a run (d->now_ms); resets the weights.
  */
-uint64_t detect_clock(const struct nfw_detect *d);
+uint64_t detect_clock(struct nfw_detect *d);
 /*
  * An index of 1-based entry numbers (0: empty, linear probing from
  * nfw_hash64(address) & mask) rebuilt over n entries of `stride` bytes whose

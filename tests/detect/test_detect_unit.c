@@ -17,7 +17,8 @@
  *    a dropped beacon still reported; the same for a scanner, a DNS
  *    tunnel and an exfiltration pair; a flood 30 h into the data found
  *    (the volumetric window slides), the first one still reported;
- *  - an exporter with a clock 300 days ahead expires nothing.
+ *  - an exporter with a clock 300 days ahead expires nothing; two that went
+ *    quiet do not keep the clock from the one still sending.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -220,7 +221,10 @@ test_beacon_idle(void **state)
 	nfw_detect_free(d);
 }
 
-/* An exporter whose clock is months ahead does not make the others' state idle. */
+/*
+ * An exporter whose clock is months ahead does not make the others' state
+ * idle; exporters that went quiet do not keep it from aging.
+ */
 static void
 test_clock_outlier(void **state)
 {
@@ -244,6 +248,27 @@ test_clock_outlier(void **state)
 	assert_int_equal(run(d, &f), 1);
 	nfw_detect_stats_get(d, &st);
 	assert_int_equal(st.beacon_tuples_expired, 0);
+	nfw_detect_free(d);
+
+	/* two exporters that went quiet after an hour do not hold the clock back: the one
+	 * still sending 500 flows up to T0 + 10 h sets it, and the beacon (idle 9.5 h) goes */
+	d = nfw_detect_create(&c);
+	t = T0;
+	for (unsigned i = 0; i < 30; i++) {
+		t += 60000;
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_flow_addr_set4(r.exporter, 0xc0000201 + i % 2);
+		nfw_detect_add(d, &r);
+	}
+	for (unsigned i = 0; i < 500; i++) {
+		struct nfw_flow r = fl(0x0a000009, 0xc6120002 + i, (uint16_t)(30000 + i), 443, 6,
+				       T0 + 3600000 + i * 64800ull, 10, 100, 1, 0x1b); /* 500 sites, once each */
+		nfw_flow_addr_set4(r.exporter, 0xc0000203);
+		nfw_detect_add(d, &r);
+	}
+	assert_int_equal(run(d, &f), 1); /* the beacon, kept after its tuple was dropped */
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_tuples_expired, 1);
 	nfw_detect_free(d);
 }
 
