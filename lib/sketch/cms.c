@@ -57,26 +57,13 @@ nfw_cms_free(struct nfw_cms *s)
 void
 nfw_cms_add(struct nfw_cms *s, uint64_t key, uint64_t count)
 {
-	uint32_t cols[16];
-	s->total += count;
-	if (!s->conservative) {
-		for (uint32_t i = 0; i < s->depth; i++)
-			s->c[(size_t)i * s->width + col(s, key, i)] += count;
+	if (s->conservative) { /* it has to read the cells anyway */
+		(void)nfw_cms_add_est(s, key, count);
 		return;
 	}
-	uint64_t min = UINT64_MAX;
-	for (uint32_t i = 0; i < s->depth; i++) {
-		cols[i] = col(s, key, i);
-		uint64_t v = s->c[(size_t)i * s->width + cols[i]];
-		if (v < min)
-			min = v;
-	}
-	uint64_t target = min + count;
-	for (uint32_t i = 0; i < s->depth; i++) {
-		uint64_t *v = &s->c[(size_t)i * s->width + cols[i]];
-		if (*v < target)
-			*v = target;
-	}
+	s->total += count;
+	for (uint32_t i = 0; i < s->depth; i++)
+		s->c[(size_t)i * s->width + col(s, key, i)] += count;
 }
 
 uint64_t
