@@ -4,6 +4,10 @@
 // time and in bursts (table look-ups prefetched), for a site-like mix:
 // 20 000 internal hosts talking to 200 000 external addresses on a few
 // service ports, a quarter of it inbound; a million flows per pass.
+// BM_control_bulk is the appliance's control thread (every detector but
+// beaconing, which runs on the workers) on the line-rate stream's mix
+// (nfwatch-gen --bulk: 65 536 internal sources, 256 external destinations,
+// all outbound), where every source is past the scan prefilter.
 //
 //   build/bench/bench_detect --benchmark_min_time=2
 #include <benchmark/benchmark.h>
@@ -46,12 +50,41 @@ mix(unsigned n)
 	return v;
 }
 
-void
-run(benchmark::State &state, bool burst)
+std::vector<nfw_flow>
+bulk(unsigned n)
 {
-	auto v = mix(1u << 20);
+	static const uint16_t ports[] = { 443, 80, 53, 123, 25, 22, 8443, 993 };
+	std::vector<nfw_flow> v(n);
+	uint64_t s = 11;
+	for (unsigned i = 0; i < n; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint64_t x = s >> 13;
+		nfw_flow &f = v[i];
+		std::memset(&f, 0, sizeof(f));
+		nfw_flow_addr_set4(f.src_addr, 0x0a000000u + (uint32_t)(x & 0xffff)); // 10.0/16
+		nfw_flow_addr_set4(f.dst_addr, 0xcb007100u + (uint32_t)(x >> 16 & 0xff)); // 203.0.113/24
+		f.src_port = (uint16_t)(32768 + (x >> 24) % 28000);
+		f.dst_port = ports[(x >> 40) & 7];
+		f.proto = f.dst_port == 53 || f.dst_port == 123 ? 17 : 6;
+		f.af = 4;
+		f.start_ms = 1767225600000ull + i / 4;
+		f.end_ms = f.start_ms + 1000;
+		f.packets = 1 + (x >> 44) % 40;
+		f.bytes = f.packets * (60 + (x >> 50) % 1400);
+		f.tcp_flags = f.proto == 6 ? 0x1b : 0;
+		f.sampling = 1;
+	}
+	return v;
+}
+
+void
+run(benchmark::State &state, bool burst, bool control_bulk = false)
+{
+	auto v = control_bulk ? bulk(1u << 22) : mix(1u << 20);
 	nfw_detect_config c;
 	nfw_detect_config_default(&c);
+	if (control_bulk)
+		c.parts = NFW_DETECT_ALL & ~NFW_DETECT_BEACON;
 	nfw_detect *d = nfw_detect_create(&c);
 	uint64_t n = 0;
 	for (auto _ : state) {
@@ -82,7 +115,14 @@ BM_detect_burst(benchmark::State &state)
 	run(state, true);
 }
 
+void
+BM_control_bulk(benchmark::State &state)
+{
+	run(state, true, true);
+}
+
 } // namespace
 
 BENCHMARK(BM_detect_single)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_detect_burst)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_control_bulk)->Unit(benchmark::kMillisecond);

@@ -404,41 +404,64 @@ nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
 }
 
 /*
- * A burst: every flow's hashes first, with the index slots of the two
- * biggest tables (beaconing tuples, exfiltration pairs and hosts) and the
- * prefilters' count-min cells prefetched; then the entries those slots point at; then the work: the
- * misses of a burst overlap.
+ * A burst, NFW_DETECT_BURST flows at a time, in two waves of prefetches:
+ * every flow's hashes, with the index slots of the big tables and the
+ * prefilters' count-min cells; then the entries those slots point at
+ * (found on the slot's probe run by signature, dslot_peek, with the
+ * registers inside them); then the work. A three-stage software pipeline
+ * over the chunks measured the same (bench_detect) and was not kept.
  */
+static void
+stage_slots(struct nfw_detect *d, const struct nfw_flow *f, struct fctx *x, unsigned m)
+{
+	for (unsigned i = 0; i < m; i++) {
+		fctx_make(d, &f[i], &x[i]);
+		if (d->beacon != NULL)
+			beacon_prefetch(d, &x[i]);
+		if (d->exfil != NULL)
+			exfil_prefetch(d, &x[i]);
+		if (d->fanout != NULL)
+			fanout_prefetch(d, &x[i]);
+		if (d->vol != NULL)
+			vol_prefetch(d, &x[i]);
+		if (d->dns != NULL)
+			dns_prefetch(d, &x[i]);
+	}
+}
+
+static void
+stage_entries(struct nfw_detect *d, const struct fctx *x, unsigned m)
+{
+	for (unsigned i = 0; i < m; i++) {
+		if (d->exfil != NULL)
+			exfil_prefetch_entries(d, &x[i]);
+		if (d->fanout != NULL)
+			fanout_prefetch_entries(d, &x[i]);
+		if (d->dns != NULL)
+			dns_prefetch_entries(d, &x[i]);
+	}
+}
+
 void
 nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n)
 {
 	struct fctx x[NFW_DETECT_BURST];
 	while (n > 0) {
 		unsigned m = n < NFW_DETECT_BURST ? n : NFW_DETECT_BURST;
-		for (unsigned i = 0; i < m; i++) {
-			fctx_make(d, &f[i], &x[i]);
-			if (d->beacon != NULL)
-				beacon_prefetch(d, &x[i]);
-			if (d->exfil != NULL)
-				exfil_prefetch(d, &x[i]);
-			if (d->fanout != NULL)
-				fanout_prefetch(d, &x[i]);
-			if (d->vol != NULL)
-				vol_prefetch(d, &x[i]);
-		}
-		for (unsigned i = 0; i < m; i++) {
-			if (d->exfil != NULL)
-				exfil_prefetch_entries(d, &x[i]);
-			if (d->fanout != NULL)
-				fanout_prefetch_entries(d, &x[i]);
-		}
-		for (unsigned i = 0; i < m && d->fanout != NULL; i++)
-			fanout_prefetch_registers(d, &x[i]);
+		stage_slots(d, f, x, m);
+		stage_entries(d, x, m);
 		for (unsigned i = 0; i < m; i++)
 			add_one(d, &x[i]);
 		f += m;
 		n -= m;
 	}
+}
+
+void *
+detect_calloc_lines(size_t n, size_t size, void **mem)
+{
+	*mem = calloc(1, n * size + 64);
+	return *mem == NULL ? NULL : (void *)(((uintptr_t)*mem + 63) & ~(uintptr_t)63);
 }
 
 struct nfw_finding *
@@ -551,16 +574,18 @@ nfw_detect_run_step(struct nfw_detect *d, unsigned budget)
 }
 
 void
-addr_index_rebuild(uint32_t *slot, uint32_t mask, const void *entries, size_t stride, size_t addr_off,
+addr_index_rebuild(struct dslot *slot, uint32_t mask, const void *entries, size_t stride, size_t addr_off,
 		   uint32_t n)
 {
 	memset(slot, 0, ((size_t)mask + 1) * sizeof(*slot));
 	for (uint32_t k = 0; k < n; k++) {
 		const uint8_t *a = (const uint8_t *)entries + (size_t)k * stride + addr_off;
-		uint32_t i = (uint32_t)nfw_hash64(a, 16, 0) & mask;
-		while (slot[i] != 0)
+		uint64_t h = nfw_hash64(a, 16, 0);
+		uint32_t i = (uint32_t)h & mask;
+		while (slot[i].idx != 0)
 			i = (i + 1) & mask;
-		slot[i] = k + 1;
+		slot[i].idx = k + 1;
+		slot[i].sig = dslot_sig(h);
 	}
 }
 

@@ -81,54 +81,6 @@ void detect_retire(struct nfw_detect *d, const struct nfw_finding *f);
  */
 uint64_t detect_clock(struct nfw_detect *d);
 /*
- * An index of 1-based entry numbers (0: empty, linear probing from
- * nfw_hash64(address) & mask) rebuilt over n entries of `stride` bytes whose
- * 16-byte address is at addr_off: after idle entries were dropped.
- */
-void addr_index_rebuild(uint32_t *slot, uint32_t mask, const void *entries, size_t stride,
-			size_t addr_off, uint32_t n);
-
-/* What every detector needs of a flow, computed once. */
-struct fctx {
-	const struct nfw_flow *f;
-	uint64_t hs, hd;        /* nfw_hash64 of the source and destination address */
-	bool src_home, dst_home;
-};
-
-struct beacon_state *beacon_create(const struct nfw_detect_config *c);
-void beacon_free(struct beacon_state *b);
-void beacon_add(struct nfw_detect *d, const struct fctx *x);
-void beacon_prefetch(struct nfw_detect *d, const struct fctx *x);
-/* tuples [from, from + budget): the next one, or UINT32_MAX when all were seen */
-uint32_t beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget);
-
-struct fanout_state *fanout_create(const struct nfw_detect_config *c);
-void fanout_free(struct fanout_state *s);
-void fanout_add(struct nfw_detect *d, const struct fctx *x);
-void fanout_prefetch(struct nfw_detect *d, const struct fctx *x);
-void fanout_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
-void fanout_prefetch_registers(struct nfw_detect *d, const struct fctx *x);
-void fanout_run(struct nfw_detect *d);
-
-struct exfil_state *exfil_create(const struct nfw_detect_config *c);
-void exfil_free(struct exfil_state *s);
-void exfil_add(struct nfw_detect *d, const struct fctx *x);
-void exfil_prefetch(struct nfw_detect *d, const struct fctx *x);
-void exfil_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
-void exfil_run(struct nfw_detect *d);
-
-struct dns_state *dns_create(const struct nfw_detect_config *c);
-void dns_free(struct dns_state *s);
-void dns_add(struct nfw_detect *d, const struct fctx *x);
-void dns_run(struct nfw_detect *d);
-
-struct vol_state *vol_create(const struct nfw_detect_config *c);
-void vol_free(struct vol_state *s);
-void vol_add(struct nfw_detect *d, const struct fctx *x);
-void vol_prefetch(struct nfw_detect *d, const struct fctx *x);
-void vol_run(struct nfw_detect *d);
-
-/*
  * An index slot of the detectors' open-addressing tables: the entry + 1
  * (0 = empty) and 32 bits of the key's hash, so a probe that is not the key
  * is refused without touching its entry (one cache miss less per probe).
@@ -143,5 +95,97 @@ dslot_sig(uint64_t h)
 {
 	return (uint32_t)(h >> 32);
 }
+
+/*
+ * The slot of a 16-byte address in a dslot index (linear probing from
+ * h & mask, h = nfw_hash64(address)) over entries of `stride` bytes whose
+ * address is at addr_off: the address's slot, or the empty one where it
+ * would go. Only a probe whose signature matches reads an entry.
+ */
+static inline struct dslot *
+dslot_find(struct dslot *slot, uint32_t mask, const void *entries, size_t stride, size_t addr_off,
+	   const uint8_t addr[16], uint64_t h)
+{
+	uint32_t sig = dslot_sig(h);
+	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+		if (slot[i].idx == 0)
+			return &slot[i];
+		if (slot[i].sig == sig &&
+		    memcmp((const uint8_t *)entries + (size_t)(slot[i].idx - 1) * stride + addr_off, addr, 16) == 0)
+			return &slot[i];
+	}
+}
+
+/*
+ * For a prefetch: the entry (1-based) whose slot signature matches h, on
+ * h's probe run (to the first empty slot, eight probes at most: one or two
+ * index lines); 0 when none. At half load four lookups in ten end past the
+ * home slot: prefetching only the home slot's entry would leave them to
+ * miss.
+ */
+static inline uint32_t
+dslot_peek(const struct dslot *slot, uint32_t mask, uint64_t h)
+{
+	uint32_t sig = dslot_sig(h);
+	for (uint32_t k = 0, i = (uint32_t)h & mask; k < 8; k++, i = (i + 1) & mask) {
+		if (slot[i].idx == 0)
+			return 0;
+		if (slot[i].sig == sig)
+			return slot[i].idx;
+	}
+	return 0;
+}
+
+/* The same index rebuilt over n entries: after idle entries were dropped. */
+void addr_index_rebuild(struct dslot *slot, uint32_t mask, const void *entries, size_t stride,
+			size_t addr_off, uint32_t n);
+
+/* What every detector needs of a flow, computed once. */
+struct fctx {
+	const struct nfw_flow *f;
+	uint64_t hs, hd;        /* nfw_hash64 of the source and destination address */
+	bool src_home, dst_home;
+};
+
+/*
+ * n zeroed entries of size bytes on a 64-byte boundary (entries declared
+ * aligned(64)): calloc, so pages are touched only as entries fill, aligned
+ * by hand. *mem is what to free. NULL when out of memory.
+ */
+void *detect_calloc_lines(size_t n, size_t size, void **mem);
+
+struct beacon_state *beacon_create(const struct nfw_detect_config *c);
+void beacon_free(struct beacon_state *b);
+void beacon_add(struct nfw_detect *d, const struct fctx *x);
+void beacon_prefetch(struct nfw_detect *d, const struct fctx *x);
+/* tuples [from, from + budget): the next one, or UINT32_MAX when all were seen */
+uint32_t beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget);
+
+struct fanout_state *fanout_create(const struct nfw_detect_config *c);
+void fanout_free(struct fanout_state *s);
+void fanout_add(struct nfw_detect *d, const struct fctx *x);
+void fanout_prefetch(struct nfw_detect *d, const struct fctx *x);
+void fanout_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
+void fanout_run(struct nfw_detect *d);
+
+struct exfil_state *exfil_create(const struct nfw_detect_config *c);
+void exfil_free(struct exfil_state *s);
+void exfil_add(struct nfw_detect *d, const struct fctx *x);
+void exfil_prefetch(struct nfw_detect *d, const struct fctx *x);
+void exfil_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
+void exfil_run(struct nfw_detect *d);
+
+struct dns_state *dns_create(const struct nfw_detect_config *c);
+void dns_free(struct dns_state *s);
+void dns_add(struct nfw_detect *d, const struct fctx *x);
+void dns_prefetch(struct nfw_detect *d, const struct fctx *x);
+void dns_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
+void dns_run(struct nfw_detect *d);
+
+struct vol_state *vol_create(const struct nfw_detect_config *c);
+void vol_free(struct vol_state *s);
+void vol_add(struct nfw_detect *d, const struct fctx *x);
+void vol_prefetch(struct nfw_detect *d, const struct fctx *x);
+void vol_run(struct nfw_detect *d);
 
 #endif

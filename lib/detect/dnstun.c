@@ -17,6 +17,7 @@
 
 #include "detect_priv.h"
 
+/* two lines, both prefetched */
 struct client {
 	uint8_t addr[16];
 	uint64_t flows, bytes, packets;
@@ -27,11 +28,12 @@ struct client {
 	uint64_t top_count;
 	uint8_t cand_dst[16];
 	uint64_t cand_count;
-};
+} __attribute__((aligned(64)));
 
 struct dns_state {
 	struct client *c;
-	uint32_t *slot;
+	void *cmem;            /* c, before its alignment */
+	struct dslot *slot;
 	uint32_t mask, n, max;
 	uint64_t halved_ms;    /* when the counts were last halved */
 };
@@ -47,7 +49,7 @@ dns_create(const struct nfw_detect_config *cfg)
 	while (n < s->max * 2u)
 		n <<= 1;
 	s->mask = n - 1;
-	s->c = calloc(s->max, sizeof(*s->c));
+	s->c = detect_calloc_lines(s->max, sizeof(*s->c), &s->cmem);
 	s->slot = calloc(n, sizeof(*s->slot));
 	if (s->c == NULL || s->slot == NULL) {
 		dns_free(s);
@@ -63,7 +65,7 @@ dns_free(struct dns_state *s)
 		return;
 	for (uint32_t i = 0; s->c != NULL && i < s->n; i++)
 		nfw_hll_free(s->c[i].clients_of);
-	free(s->c);
+	free(s->cmem);
 	free(s->slot);
 	free(s);
 }
@@ -71,13 +73,9 @@ dns_free(struct dns_state *s)
 static struct client *
 client_get(struct dns_state *s, const uint8_t a[16], uint64_t h)
 {
-	uint32_t i = (uint32_t)h & s->mask;
-	for (;; i = (i + 1) & s->mask) {
-		if (s->slot[i] == 0)
-			break;
-		if (memcmp(s->c[s->slot[i] - 1].addr, a, 16) == 0)
-			return &s->c[s->slot[i] - 1];
-	}
+	struct dslot *slot = dslot_find(s->slot, s->mask, s->c, sizeof(*s->c), offsetof(struct client, addr), a, h);
+	if (slot->idx != 0)
+		return &s->c[slot->idx - 1];
 	if (s->n >= s->max)
 		return NULL;
 	struct client *c = &s->c[s->n];
@@ -85,8 +83,43 @@ client_get(struct dns_state *s, const uint8_t a[16], uint64_t h)
 	c->clients_of = nfw_hll_create(8);
 	if (c->clients_of == NULL)
 		return NULL;
-	s->slot[i] = ++s->n;
+	slot->idx = ++s->n;
+	slot->sig = dslot_sig(h);
 	return c;
+}
+
+static inline bool
+dns_query(const struct fctx *x)
+{
+	const struct nfw_flow *f = x->f;
+	return f->dst_port == 53 && (f->proto == 17 || f->proto == 6) && x->src_home;
+}
+
+/* a query's misses in two waves (nfw_detect_add_burst): the client's and resolver's slots, then their entries */
+void
+dns_prefetch(struct nfw_detect *d, const struct fctx *x)
+{
+	const struct dns_state *s = d->dns;
+	if (!dns_query(x))
+		return;
+	__builtin_prefetch(&s->slot[(uint32_t)x->hs & s->mask]);
+	if (x->dst_home)
+		__builtin_prefetch(&s->slot[(uint32_t)x->hd & s->mask]);
+}
+
+void
+dns_prefetch_entries(struct nfw_detect *d, const struct fctx *x)
+{
+	const struct dns_state *s = d->dns;
+	if (!dns_query(x))
+		return;
+	uint32_t k = dslot_peek(s->slot, s->mask, x->hs);
+	if (k != 0) {
+		__builtin_prefetch(&s->c[k - 1]);
+		__builtin_prefetch((const char *)&s->c[k - 1] + 64);
+	}
+	if (x->dst_home && (k = dslot_peek(s->slot, s->mask, x->hd)) != 0)
+		__builtin_prefetch(&s->c[k - 1]);
 }
 
 void
@@ -94,7 +127,7 @@ dns_add(struct nfw_detect *d, const struct fctx *x)
 {
 	const struct nfw_flow *f = x->f;
 	struct dns_state *s = d->dns;
-	if (f->dst_port != 53 || (f->proto != 17 && f->proto != 6) || !x->src_home)
+	if (!dns_query(x))
 		return;
 	struct client *c = client_get(s, f->src_addr, x->hs);
 	if (c == NULL) {

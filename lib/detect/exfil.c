@@ -23,6 +23,7 @@
 #define NBUCKETS 288 /* 24 h */
 #define TRACK_BYTES (1u << 20)
 
+/* two lines, both prefetched: a flow touches most of it */
 struct pair {
 	uint8_t src[16], dst[16];
 	uint64_t out, in, flows;
@@ -30,16 +31,18 @@ struct pair {
 	uint64_t *bucket;       /* NBUCKETS of bytes out, from bucket0 */
 	uint32_t rate;          /* the highest sampling rate among its flows */
 	uint64_t bucket0;       /* index (ms / BUCKET_MS) of bucket[0] */
-};
+} __attribute__((aligned(64)));
 
+/* a flow touches the first line and its hour's cell: both prefetched */
 struct host {
 	uint8_t addr[16];
-	uint64_t hourly[24 * 8]; /* bytes out per hour, up to 8 days, ring */
 	uint64_t first_hour;
+	uint64_t hourly[24 * 8]; /* bytes out per hour, up to 8 days, ring */
 };
 
 struct exfil_state {
 	struct pair *p;
+	void *pmem;             /* p, before its alignment */
 	struct dslot *slot;
 	uint32_t mask, n, max;
 	struct host *h;
@@ -64,7 +67,7 @@ exfil_create(const struct nfw_detect_config *c)
 	while (n < s->hmax * 2u)
 		n <<= 1;
 	s->hmask = n - 1;
-	s->p = calloc(s->max, sizeof(*s->p));
+	s->p = detect_calloc_lines(s->max, sizeof(*s->p), &s->pmem);
 	s->slot = calloc((size_t)s->mask + 1, sizeof(*s->slot));
 	s->h = calloc(s->hmax, sizeof(*s->h));
 	s->hslot = calloc((size_t)s->hmask + 1, sizeof(*s->hslot));
@@ -82,7 +85,7 @@ exfil_free(struct exfil_state *s)
 		return;
 	for (uint32_t i = 0; s->p != NULL && i < s->n; i++)
 		free(s->p[i].bucket);
-	free(s->p);
+	free(s->pmem);
 	free(s->slot);
 	free(s->h);
 	free(s->hslot);
@@ -118,9 +121,9 @@ exfil_prefetch_entries(struct nfw_detect *d, const struct fctx *x)
 	const struct exfil_state *s = d->exfil;
 	uint64_t h;
 	if (x->src_home && !x->dst_home) {
-		const struct dslot *hs = &s->hslot[(uint32_t)x->hs & s->hmask];
-		if (hs->idx != 0 && hs->sig == dslot_sig(x->hs)) {
-			const struct host *e = &s->h[hs->idx - 1];
+		uint32_t k = dslot_peek(s->hslot, s->hmask, x->hs);
+		if (k != 0) {
+			const struct host *e = &s->h[k - 1];
 			__builtin_prefetch(e->addr);
 			__builtin_prefetch(&e->hourly[(x->f->start_ms / 3600000) % (24 * 8)]);
 		}
@@ -130,9 +133,12 @@ exfil_prefetch_entries(struct nfw_detect *d, const struct fctx *x)
 	} else {
 		return;
 	}
-	const struct dslot *ps = &s->slot[(uint32_t)(h ^ h >> 31) & s->mask];
-	if (ps->idx != 0 && ps->sig == dslot_sig(h))
-		__builtin_prefetch(&s->p[ps->idx - 1]);
+	/* the pair index's slot bits below, its signature above */
+	uint32_t k = dslot_peek(s->slot, s->mask, (h & ~0xffffffffull) | (uint32_t)(h ^ h >> 31));
+	if (k != 0) {
+		__builtin_prefetch(&s->p[k - 1]);
+		__builtin_prefetch((const char *)&s->p[k - 1] + 64);
+	}
 }
 
 static struct pair *
@@ -163,19 +169,15 @@ pair_get(struct exfil_state *s, const uint8_t src[16], const uint8_t dst[16], ui
 static struct host *
 host_get(struct exfil_state *s, const uint8_t a[16], uint64_t h)
 {
-	uint32_t i = (uint32_t)h & s->hmask, sig = dslot_sig(h);
-	for (;; i = (i + 1) & s->hmask) {
-		if (s->hslot[i].idx == 0)
-			break;
-		if (s->hslot[i].sig == sig && memcmp(s->h[s->hslot[i].idx - 1].addr, a, 16) == 0)
-			return &s->h[s->hslot[i].idx - 1];
-	}
+	struct dslot *slot = dslot_find(s->hslot, s->hmask, s->h, sizeof(*s->h), offsetof(struct host, addr), a, h);
+	if (slot->idx != 0)
+		return &s->h[slot->idx - 1];
 	if (s->nh >= s->hmax)
 		return NULL;
 	struct host *nh = &s->h[s->nh];
 	memcpy(nh->addr, a, 16);
-	s->hslot[i].idx = ++s->nh;
-	s->hslot[i].sig = sig;
+	slot->idx = ++s->nh;
+	slot->sig = dslot_sig(h);
 	return nh;
 }
 

@@ -7,11 +7,11 @@
  * ICMP probe 5, an established TCP flow 1. Only sources past the
  * prefilter (scan_prefilter x 10) get state, so a flood of spoofed
  * sources cannot exhaust memory; internal sources reaching internal hosts
- * on admin ports are tracked at once (a lateral sweep may be short). A tracked source keeps HyperLogLogs of
- * its destinations, ports and (destination, port) pairs, of internal
- * destinations reached on admin ports, counts of attempts, failures and
- * replies (flows back to it from the port it probed), and small top-k of
- * its ports and destinations.
+ * on admin ports are tracked at once (a lateral sweep may be short). A
+ * tracked source keeps, in one flat entry, HyperLogLogs of its
+ * destinations, ports and internal destinations reached on admin ports,
+ * counts of attempts, failures and replies (flows back to it from the port
+ * it probed), and its top eight ports and destinations.
  *
  * At run time a tracked source is
  *   lateral_movement  internal, reaching >= lateral_min_dsts internal hosts
@@ -39,19 +39,33 @@
 
 #define HLL_P 9
 
+/*
+ * One tracked source, flat. A flow touches three lines of it (prefetched
+ * together): the counts, the top ports, the top destinations; then one
+ * register in each HyperLogLog, whose line follows from the slot alone.
+ * The counts are 32-bit and saturate (a source past 4 G attempts within
+ * scan_idle_s keeps its shares).
+ */
 struct src {
 	uint8_t addr[16];
-	struct nfw_hll *dsts, *ports, *pairs, *admin_dsts;
-	struct nfw_topk *top_ports, *top_dsts;
-	uint64_t attempts, failed, udp, replies, admin;
+	uint32_t attempts, failed, udp, replies, admin;
 	uint64_t first_ms, last_ms;
-};
+	struct nfw_top8 top_ports;          /* key: the port */
+	struct nfw_top8 top_dsts;           /* key: 32 bits of the destination's hash */
+	uint8_t top_dst_addr[NFW_TOP8_K][16];
+	uint8_t dsts[1u << HLL_P];       /* destinations */
+	uint8_t ports[1u << HLL_P];      /* destination ports */
+	uint8_t admin_dsts[1u << HLL_P]; /* internal destinations on admin ports */
+} __attribute__((aligned(64)));
+
+#define SRC_HOT_LINES ((offsetof(struct src, top_dst_addr) + 63) / 64)
 
 struct fanout_state {
 	struct nfw_cms *pre;
-	uint32_t *slot;
+	struct dslot *slot;
 	uint32_t mask;
 	struct src *s;
+	void *mem;             /* s, before its alignment */
 	uint32_t n, max;
 	uint64_t halved_ms;    /* when the prefilter was last halved */
 };
@@ -75,7 +89,7 @@ fanout_create(const struct nfw_detect_config *c)
 	s->mask = n - 1;
 	s->pre = nfw_cms_create(1u << 16, 4, 1, 0x5ca11);
 	s->slot = calloc(n, sizeof(*s->slot));
-	s->s = calloc(s->max, sizeof(*s->s));
+	s->s = detect_calloc_lines(s->max, sizeof(*s->s), &s->mem);
 	if (s->pre == NULL || s->slot == NULL || s->s == NULL) {
 		fanout_free(s);
 		return NULL;
@@ -83,38 +97,27 @@ fanout_create(const struct nfw_detect_config *c)
 	return s;
 }
 
-static void
-src_free(struct src *x)
-{
-	nfw_hll_free(x->dsts);
-	nfw_hll_free(x->ports);
-	nfw_hll_free(x->pairs);
-	nfw_hll_free(x->admin_dsts);
-	nfw_topk_free(x->top_ports);
-	nfw_topk_free(x->top_dsts);
-}
-
 void
 fanout_free(struct fanout_state *s)
 {
 	if (s == NULL)
 		return;
-	for (uint32_t i = 0; s->s != NULL && i < s->n; i++)
-		src_free(&s->s[i]);
-	free(s->s);
+	free(s->mem);
 	free(s->slot);
 	nfw_cms_free(s->pre);
 	free(s);
 }
 
-static uint32_t *
+static inline struct dslot *
 find_slot(struct fanout_state *s, const uint8_t addr[16], uint64_t h)
 {
-	uint32_t i = (uint32_t)h & s->mask;
-	for (;; i = (i + 1) & s->mask) {
-		if (s->slot[i] == 0 || memcmp(s->s[s->slot[i] - 1].addr, addr, 16) == 0)
-			return &s->slot[i];
-	}
+	return dslot_find(s->slot, s->mask, s->s, sizeof(*s->s), offsetof(struct src, addr), addr, h);
+}
+
+static inline uint32_t
+sat_inc(uint32_t v, uint32_t by)
+{
+	return v + by < v ? UINT32_MAX : v + by;
 }
 
 static inline uint64_t
@@ -123,23 +126,16 @@ port_hash(uint16_t port)
 	return (port + 1) * 0x9e3779b97f4a7c15ULL ^ ((port + 1) * 0xbf58476d1ce4e5b9ULL) >> 31;
 }
 
-static inline uint64_t
-pair_hash(uint64_t hd, uint16_t port)
-{
-	return hd ^ (port + 1) * 0xc2b2ae3d27d4eb4fULL;
-}
-
 /*
- * A burst's misses in three waves (nfw_detect_add_burst): the count-min
+ * A burst's misses in two waves (nfw_detect_add_burst): the count-min
  * cells and the home slots of source and destination; then the tracked
- * sources those slots name; then the registers their HyperLogLogs will
- * take. A tracked scanner's flow otherwise waits on five lines in turn.
+ * sources those slots name, with the registers their HyperLogLogs will
+ * take (in the entry: their address follows from the slot alone).
  */
 void
 fanout_prefetch(struct nfw_detect *d, const struct fctx *fx)
 {
 	const struct fanout_state *s = d->fanout;
-	nfw_cms_prefetch(s->pre, fx->hs);
 	__builtin_prefetch(&s->slot[(uint32_t)fx->hs & s->mask]);
 	__builtin_prefetch(&s->slot[(uint32_t)fx->hd & s->mask]);
 }
@@ -148,24 +144,18 @@ void
 fanout_prefetch_entries(struct nfw_detect *d, const struct fctx *fx)
 {
 	const struct fanout_state *s = d->fanout;
-	uint32_t i = s->slot[(uint32_t)fx->hs & s->mask], j = s->slot[(uint32_t)fx->hd & s->mask];
-	if (i != 0)
-		__builtin_prefetch(&s->s[i - 1]);
+	uint32_t i = dslot_peek(s->slot, s->mask, fx->hs), j = dslot_peek(s->slot, s->mask, fx->hd);
+	if (i != 0) {
+		const struct src *x = &s->s[i - 1];
+		for (unsigned l = 0; l < SRC_HOT_LINES; l++)
+			__builtin_prefetch((const char *)x + 64 * l);
+		__builtin_prefetch(&x->dsts[nfw_hll_regs_index(HLL_P, fx->hd)]);
+		__builtin_prefetch(&x->ports[nfw_hll_regs_index(HLL_P, port_hash(fx->f->dst_port))]);
+	} else {
+		nfw_cms_prefetch(s->pre, fx->hs); /* not tracked: its flow goes to the prefilter */
+	}
 	if (j != 0)
 		__builtin_prefetch(&s->s[j - 1]);
-}
-
-void
-fanout_prefetch_registers(struct nfw_detect *d, const struct fctx *fx)
-{
-	const struct fanout_state *s = d->fanout;
-	uint32_t i = s->slot[(uint32_t)fx->hs & s->mask];
-	if (i == 0 || memcmp(s->s[i - 1].addr, fx->f->src_addr, 16) != 0)
-		return;
-	const struct src *x = &s->s[i - 1];
-	nfw_hll_prefetch(x->dsts, fx->hd);
-	nfw_hll_prefetch(x->ports, port_hash(fx->f->dst_port));
-	nfw_hll_prefetch(x->pairs, pair_hash(fx->hd, fx->f->dst_port));
 }
 
 void
@@ -178,11 +168,11 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 	bool probe = !tcp && f->packets <= 2 * (uint64_t)(f->sampling ? f->sampling : 1);
 
 	/* a reply to a tracked source: the flow back from the port it probed */
-	uint32_t *rs = s->n > 0 ? find_slot(s, f->dst_addr, fx->hd) : NULL;
-	if (rs != NULL && *rs != 0) {
-		struct src *x = &s->s[*rs - 1];
+	struct dslot *rs = s->n > 0 ? find_slot(s, f->dst_addr, fx->hd) : NULL;
+	if (rs != NULL && rs->idx != 0) {
+		struct src *x = &s->s[rs->idx - 1];
 		if (x->udp > 0 || x->attempts > 0)
-			x->replies++;
+			x->replies = sat_inc(x->replies, 1);
 	}
 
 	/* a server's answer (from a service port to an ephemeral one) is nobody's probe:
@@ -191,10 +181,10 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 	if (f->src_port != 0 && f->src_port < 1024 && f->dst_port >= 1024 && f->proto != 1 && f->proto != 58)
 		return;
 
-	uint64_t key = fx->hs;
-	uint64_t est = nfw_cms_add_est(s->pre, key, failed ? 10 : probe ? 5 : 1);
-	uint32_t *slot = find_slot(s, f->src_addr, fx->hs);
-	if (*slot == 0) {
+	struct dslot *slot = find_slot(s, f->src_addr, fx->hs);
+	if (slot->idx == 0) {
+		/* a tracked source's flows skip the prefilter: it has done its job */
+		uint64_t est = nfw_cms_add_est(s->pre, fx->hs, failed ? 10 : probe ? 5 : 1);
 		/* internal hosts on internal admin ports skip the prefilter: they cannot be
 		 * spoofed from outside, there are only as many as the site has, and a
 		 * lateral sweep is short */
@@ -207,37 +197,25 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 		}
 		struct src *x = &s->s[s->n];
 		memcpy(x->addr, f->src_addr, 16);
-		x->dsts = nfw_hll_create(HLL_P);
-		x->ports = nfw_hll_create(HLL_P);
-		x->pairs = nfw_hll_create(HLL_P);
-		x->admin_dsts = nfw_hll_create(HLL_P);
-		x->top_ports = nfw_topk_create(8);
-		x->top_dsts = nfw_topk_create(8);
-		if (x->dsts == NULL || x->ports == NULL || x->pairs == NULL || x->admin_dsts == NULL ||
-		    x->top_ports == NULL || x->top_dsts == NULL) {
-			src_free(x);
-			memset(x, 0, sizeof(*x));
-			d->st.fanout_sources_refused++;
-			return;
-		}
 		x->first_ms = f->start_ms;
-		*slot = ++s->n;
+		slot->idx = ++s->n;
+		slot->sig = dslot_sig(fx->hs);
 		d->st.fanout_sources++;
 	}
-	struct src *x = &s->s[*slot - 1];
-	nfw_hll_add(x->dsts, fx->hd);
-	nfw_hll_add(x->ports, port_hash(f->dst_port));
-	nfw_hll_add(x->pairs, pair_hash(fx->hd, f->dst_port));
-	uint8_t plabel[16] = { 0 };
-	memcpy(plabel, &f->dst_port, 2);
-	nfw_topk_add(x->top_ports, f->dst_port, plabel, 1);
-	nfw_topk_add(x->top_dsts, fx->hd, f->dst_addr, 1);
-	x->attempts++;
-	x->failed += failed;
-	x->udp += !tcp;
+	struct src *x = &s->s[slot->idx - 1];
+	nfw_hll_regs_add(x->dsts, HLL_P, fx->hd);
+	nfw_hll_regs_add(x->ports, HLL_P, port_hash(f->dst_port));
+	bool fresh;
+	nfw_top8_add(&x->top_ports, f->dst_port, 1, &fresh);
+	unsigned k = nfw_top8_add(&x->top_dsts, (uint32_t)(fx->hd >> 32), 1, &fresh);
+	if (fresh)
+		memcpy(x->top_dst_addr[k], f->dst_addr, 16);
+	x->attempts = sat_inc(x->attempts, 1);
+	x->failed = sat_inc(x->failed, failed);
+	x->udp = sat_inc(x->udp, !tcp);
 	if (admin_port(f->dst_port) && fx->dst_home) {
-		nfw_hll_add(x->admin_dsts, fx->hd);
-		x->admin++;
+		nfw_hll_regs_add(x->admin_dsts, HLL_P, fx->hd);
+		x->admin = sat_inc(x->admin, 1);
 	}
 	if (f->start_ms < x->first_ms)
 		x->first_ms = f->start_ms;
@@ -246,10 +224,10 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 }
 
 static void
-ports_str(struct nfw_topk *t, char *buf, size_t len)
+ports_str(const struct nfw_top8 *t, char *buf, size_t len)
 {
 	struct nfw_topk_item it[4];
-	unsigned n = nfw_topk_list(t, it, 4);
+	unsigned n = nfw_top8_list(t, NULL, it, 4);
 	size_t o = 0;
 	buf[0] = '\0';
 	for (unsigned i = 0; i < n && o < len; i++)
@@ -261,11 +239,11 @@ static struct nfw_finding *
 src_eval(struct nfw_detect *d, const struct src *x)
 {
 	const struct nfw_detect_config *c = &d->cfg;
-	double nd = nfw_hll_count(x->dsts), np = nfw_hll_count(x->ports);
-	double nad = nfw_hll_count(x->admin_dsts);
+	double nd = nfw_hll_regs_count(x->dsts, HLL_P), np = nfw_hll_regs_count(x->ports, HLL_P);
+	double nad = nfw_hll_regs_count(x->admin_dsts, HLL_P);
 	struct nfw_topk_item tp, td;
-	nfw_topk_list(x->top_ports, &tp, 1);
-	nfw_topk_list(x->top_dsts, &td, 1);
+	nfw_top8_list(&x->top_ports, NULL, &tp, 1);
+	nfw_top8_list(&x->top_dsts, (const uint8_t(*)[16])x->top_dst_addr, &td, 1);
 	double port_share = (double)tp.count / x->attempts, dst_share = (double)td.count / x->attempts;
 	/* failed TCP attempts, plus UDP / ICMP probes that got no reply */
 	double unanswered = x->udp > x->replies ? (double)(x->udp - x->replies) : 0;
@@ -273,7 +251,7 @@ src_eval(struct nfw_detect *d, const struct src *x)
 	struct nfw_finding *f = NULL;
 	char a[64], b[64], ports[48];
 
-	if (is_home(d, x->addr) && nad >= c->lateral_min_dsts && x->admin * 2 >= x->attempts) {
+	if (is_home(d, x->addr) && nad >= c->lateral_min_dsts && (uint64_t)x->admin * 2 >= x->attempts) {
 		f = finding_new(d, NFW_FINDING_LATERAL_MOVEMENT);
 		if (f == NULL)
 			return NULL;
@@ -281,7 +259,7 @@ src_eval(struct nfw_detect *d, const struct src *x)
 		f->proto = 6;
 		f->score = 55 + 25 * fmin(1.0, log10(nad / c->lateral_min_dsts + 1) / log10(11)) +
 			   20 * fail_share;
-		ports_str(x->top_ports, ports, sizeof(ports));
+		ports_str(&x->top_ports, ports, sizeof(ports));
 		snprintf(f->summary, sizeof(f->summary),
 			 "%s reached %.0f internal hosts on admin ports (%s), %.0f %% of %llu attempts failed",
 			 nfw_addr_str(x->addr, a, sizeof(a)), nad, ports, fail_share * 100,
@@ -326,7 +304,7 @@ src_eval(struct nfw_detect *d, const struct src *x)
 	if (f != NULL) {
 		memcpy(f->src, x->addr, 16);
 		f->has_src = true;
-		if (f->proto == 0 && x->udp * 2 < x->attempts)
+		if (f->proto == 0 && (uint64_t)x->udp * 2 < x->attempts)
 			f->proto = 6;
 		else if (f->proto == 0)
 			f->proto = 17;
@@ -355,7 +333,6 @@ fanout_run(struct nfw_detect *d)
 		}
 		if (f != NULL)
 			detect_retire(d, f);
-		src_free(x);
 		d->st.fanout_sources_expired++;
 	}
 	if (kept != s->n) {

@@ -49,7 +49,7 @@ struct vol_state {
 	struct nfw_cms *pre;
 	uint64_t data_first_ms, data_last_ms; /* the whole window: baselines span it */
 	struct vdst *d;
-	uint32_t *slot;
+	struct dslot *slot;
 	uint32_t mask, n, max;
 	uint64_t halved_ms;    /* when the prefilter was last halved */
 };
@@ -90,18 +90,13 @@ vol_free(struct vol_state *s)
 	free(s);
 }
 
+/* The tracked destination, or NULL with *slotp the empty slot where it would go. */
 static struct vdst *
-find(struct vol_state *s, const uint8_t a[16], uint64_t h, uint32_t **slotp)
+find(struct vol_state *s, const uint8_t a[16], uint64_t h, struct dslot **slotp)
 {
-	uint32_t i = (uint32_t)h & s->mask;
-	for (;; i = (i + 1) & s->mask) {
-		if (s->slot[i] == 0) {
-			*slotp = &s->slot[i];
-			return NULL;
-		}
-		if (memcmp(s->d[s->slot[i] - 1].addr, a, 16) == 0)
-			return &s->d[s->slot[i] - 1];
-	}
+	struct dslot *slot = dslot_find(s->slot, s->mask, s->d, sizeof(*s->d), offsetof(struct vdst, addr), a, h);
+	*slotp = slot;
+	return slot->idx != 0 ? &s->d[slot->idx - 1] : NULL;
 }
 
 void
@@ -139,7 +134,7 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 {
 	const struct nfw_flow *f = x->f;
 	struct vol_state *s = d->vol;
-	uint32_t *slot = NULL;
+	struct dslot *slot = NULL;
 	if (s->data_first_ms == 0 || f->start_ms < s->data_first_ms)
 		s->data_first_ms = f->start_ms;
 	if (f->end_ms > s->data_last_ms)
@@ -169,7 +164,8 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 		uint64_t first_b = s->data_first_ms / VB_MS, at_b = f->start_ms / VB_MS;
 		v->b0 = at_b >= first_b + (VB_N - VB_SLIDE) ? at_b - (VB_N - VB_SLIDE) : first_b;
 		v->first_ms = f->start_ms;
-		*slot = ++s->n;
+		slot->idx = ++s->n;
+		slot->sig = dslot_sig(x->hd);
 	}
 	v->packets += f->packets;
 	if (f->sampling > v->rate)

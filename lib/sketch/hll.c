@@ -41,13 +41,19 @@ nfw_hll_free(struct nfw_hll *h)
 }
 
 void
+nfw_hll_regs_add(uint8_t *reg, uint8_t p, uint64_t x)
+{
+	uint32_t j = (uint32_t)(x >> (64 - p));
+	uint64_t w = x << p | (1ull << (p - 1)); /* a sentinel bounds the rank */
+	uint8_t rank = (uint8_t)(__builtin_clzll(w) + 1);
+	if (rank > reg[j])
+		reg[j] = rank;
+}
+
+void
 nfw_hll_add(struct nfw_hll *h, uint64_t x)
 {
-	uint32_t j = (uint32_t)(x >> (64 - h->p));
-	uint64_t w = x << h->p | (1ull << (h->p - 1)); /* a sentinel bounds the rank */
-	uint8_t rank = (uint8_t)(__builtin_clzll(w) + 1);
-	if (rank > h->reg[j])
-		h->reg[j] = rank;
+	nfw_hll_regs_add(h->reg, h->p, x);
 }
 
 /* 2^-r for every rank a register can hold (1 .. 64 - p + 1): no ldexp per register */
@@ -69,19 +75,26 @@ nfw_hll_prefetch(const struct nfw_hll *h, uint64_t x)
 }
 
 double
-nfw_hll_count(const struct nfw_hll *h)
+nfw_hll_regs_count(const uint8_t *reg, uint8_t p)
 {
-	double m = h->m, sum = 0;
+	uint32_t mm = 1u << p;
+	double m = mm, sum = 0;
 	uint32_t zeros = 0;
-	for (uint32_t j = 0; j < h->m; j++) {
-		sum += pow2_neg[h->reg[j]];
-		zeros += h->reg[j] == 0;
+	for (uint32_t j = 0; j < mm; j++) {
+		sum += pow2_neg[reg[j]];
+		zeros += reg[j] == 0;
 	}
-	double alpha = h->m == 16 ? 0.673 : h->m == 32 ? 0.697 : h->m == 64 ? 0.709 : 0.7213 / (1.0 + 1.079 / m);
+	double alpha = mm == 16 ? 0.673 : mm == 32 ? 0.697 : mm == 64 ? 0.709 : 0.7213 / (1.0 + 1.079 / m);
 	double e = alpha * m * m / sum;
 	if (e <= 2.5 * m && zeros > 0)
 		e = m * log(m / zeros);
 	return e;
+}
+
+double
+nfw_hll_count(const struct nfw_hll *h)
+{
+	return nfw_hll_regs_count(h->reg, h->p);
 }
 
 int

@@ -28,6 +28,7 @@
  * not thread-safe (one owner each).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,19 @@ int nfw_hll_merge(struct nfw_hll *dst, const struct nfw_hll *src);
 void nfw_hll_clear(struct nfw_hll *h);
 /** The registers, for tests and snapshots (2^p bytes). */
 const uint8_t *nfw_hll_registers(const struct nfw_hll *h, size_t *n);
+/**
+ * The same on registers the caller owns (2^p bytes, zeroed to start), for
+ * a HyperLogLog embedded in a table entry: no pointer to follow, and the
+ * register's address is known before the entry is read.
+ */
+void nfw_hll_regs_add(uint8_t *reg, uint8_t precision, uint64_t hash);
+double nfw_hll_regs_count(const uint8_t *reg, uint8_t precision);
+/** The register nfw_hll_regs_add(reg, p, hash) touches. */
+static inline uint32_t
+nfw_hll_regs_index(uint8_t precision, uint64_t hash)
+{
+	return (uint32_t)(hash >> (64 - precision));
+}
 
 /* ---- top-k (space-saving) ---- */
 
@@ -107,7 +121,32 @@ void nfw_topk_merge(struct nfw_topk *dst, const struct nfw_topk *src);
 /** Up to max items, largest count first. Returns how many. */
 unsigned nfw_topk_list(const struct nfw_topk *t, struct nfw_topk_item *out, unsigned max);
 uint64_t nfw_topk_total(const struct nfw_topk *t);
+/** Items in list order: largest count first, then smallest key. */
+void nfw_topk_items_sort(struct nfw_topk_item *it, unsigned n);
 void nfw_topk_clear(struct nfw_topk *t);
+
+/* ---- the eight largest of a small stream, in one cache line of its owner ---- */
+
+#define NFW_TOP8_K 8
+
+/**
+ * All zero is empty. 32-bit keys (a port, or 32 bits of a hash whose
+ * entity the owner keeps by slot) and 32-bit counts that saturate.
+ */
+struct nfw_top8 {
+	uint32_t key[NFW_TOP8_K];
+	uint32_t count[NFW_TOP8_K];
+} __attribute__((aligned(64)));
+
+/**
+ * Count a key: its slot (0..7). *fresh says the key was not held and took
+ * the slot (a free one, or the smallest's, whose count it inherits as in
+ * space-saving): the owner stores its label for that slot then.
+ */
+unsigned nfw_top8_add(struct nfw_top8 *t, uint32_t key, uint32_t count, bool *fresh);
+/** Up to max items, largest first; labels (8 of 16 bytes, by slot) may be NULL. */
+unsigned nfw_top8_list(const struct nfw_top8 *t, const uint8_t (*labels)[16], struct nfw_topk_item *out,
+		       unsigned max);
 
 /* ---- heavy hitters: count-min (conservative update) + the k largest estimates ---- */
 

@@ -256,6 +256,12 @@ by_count_desc(const void *a, const void *b)
 	return (x->key > y->key) - (x->key < y->key);
 }
 
+void
+nfw_topk_items_sort(struct nfw_topk_item *it, unsigned n)
+{
+	qsort(it, n, sizeof(*it), by_count_desc);
+}
+
 unsigned
 nfw_topk_list(const struct nfw_topk *t, struct nfw_topk_item *out, unsigned max)
 {
@@ -268,7 +274,7 @@ nfw_topk_list(const struct nfw_topk *t, struct nfw_topk_item *out, unsigned max)
 		all[i].error = t->heap[i].error;
 		memcpy(all[i].label, t->heap[i].label, 16);
 	}
-	qsort(all, t->n, sizeof(*all), by_count_desc);
+	nfw_topk_items_sort(all, t->n);
 	unsigned n = t->n < max ? t->n : max;
 	memcpy(out, all, n * sizeof(*out));
 	free(all);

@@ -254,6 +254,83 @@ test_topk(void **state)
 	free(z.cdf);
 }
 
+/* the embedded top eight: slots, inheritance on replacement, order, labels, saturation */
+static void
+test_top8(void **state)
+{
+	(void)state;
+	struct nfw_top8 t;
+	uint8_t labels[NFW_TOP8_K][16];
+	bool fresh;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(sizeof(t), 64);
+	for (uint32_t k = 1; k <= 8; k++) {
+		unsigned slot = nfw_top8_add(&t, 100 + k, 10 * k, &fresh);
+		assert_true(fresh);
+		assert_int_equal(slot, k - 1);
+		memset(labels[slot], (int)k, 16);
+	}
+	assert_int_equal(nfw_top8_add(&t, 103, 5, &fresh), 2);
+	assert_false(fresh);
+	/* a ninth key takes the smallest (key 101, 10) and inherits its count: 10 + 1 */
+	unsigned slot = nfw_top8_add(&t, 109, 1, &fresh);
+	assert_true(fresh);
+	assert_int_equal(slot, 0);
+	memset(labels[slot], 9, 16);
+	struct nfw_topk_item it[8];
+	unsigned n = nfw_top8_list(&t, (const uint8_t(*)[16])labels, it, 8);
+	assert_int_equal(n, 8);
+	const uint64_t keys[8] = { 108, 107, 106, 105, 104, 103, 102, 109 };
+	const uint64_t counts[8] = { 80, 70, 60, 50, 40, 35, 20, 11 };
+	for (unsigned i = 0; i < 8; i++) {
+		assert_int_equal(it[i].key, keys[i]);
+		assert_int_equal(it[i].count, counts[i]);
+		assert_int_equal(it[i].label[0], keys[i] - 100);
+	}
+	assert_int_equal(nfw_top8_list(&t, NULL, it, 3), 3);
+	assert_int_equal(it[2].key, 106);
+	/* counts saturate */
+	nfw_top8_add(&t, 108, UINT32_MAX - 10, &fresh);
+	nfw_top8_add(&t, 108, 1000, &fresh);
+	nfw_top8_list(&t, NULL, it, 1);
+	assert_int_equal(it[0].count, UINT32_MAX);
+	/* space-saving: a key with more than an eighth of a long stream is held, never under-counted */
+	memset(&t, 0, sizeof(t));
+	uint64_t s = 3, heavy = 0;
+	for (unsigned i = 0; i < 100000; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint32_t key = i % 4 == 0 ? 7 : (uint32_t)(s >> 40) + 1000;
+		heavy += key == 7;
+		nfw_top8_add(&t, key, 1, &fresh);
+	}
+	nfw_top8_list(&t, NULL, it, 1);
+	assert_int_equal(it[0].key, 7);
+	assert_true(it[0].count >= heavy);
+	assert_int_equal(heavy, 25000);
+}
+
+/* registers a caller owns count as the same adds into an nfw_hll do */
+static void
+test_hll_regs(void **state)
+{
+	(void)state;
+	uint8_t reg[1u << 9];
+	memset(reg, 0, sizeof(reg));
+	struct nfw_hll *h = nfw_hll_create(9);
+	for (uint64_t i = 0; i < 3000; i++) {
+		uint64_t x = nfw_hash64(&i, sizeof(i), 1);
+		nfw_hll_add(h, x);
+		nfw_hll_regs_add(reg, 9, x);
+	}
+	size_t m;
+	const uint8_t *r = nfw_hll_registers(h, &m);
+	assert_int_equal(m, sizeof(reg));
+	assert_memory_equal(r, reg, m);
+	assert_true(nfw_hll_regs_count(reg, 9) == nfw_hll_count(h));
+	assert_int_equal(nfw_hll_regs_index(9, 0xff80000000000000ULL), 511);
+	nfw_hll_free(h);
+}
+
 /* heavy hitters (count-min + heap): the same top 20 as the truth, bounds that hold, merge */
 static void
 test_hh(void **state)
@@ -321,6 +398,8 @@ main(void)
 		cmocka_unit_test(test_hll_small_and_merge),
 		cmocka_unit_test(test_cms),
 		cmocka_unit_test(test_topk),
+		cmocka_unit_test(test_top8),
+		cmocka_unit_test(test_hll_regs),
 		cmocka_unit_test(test_hh),
 	};
 	return cmocka_run_group_tests_name("sketch", tests, NULL, NULL);
