@@ -239,19 +239,22 @@ static struct nfw_finding *
 src_eval(struct nfw_detect *d, const struct src *x)
 {
 	const struct nfw_detect_config *c = &d->cfg;
+	/* failed TCP attempts, plus UDP / ICMP probes that got no reply */
+	double unanswered = x->udp > x->replies ? (double)(x->udp - x->replies) : 0;
+	double fail_share = fmin(1.0, ((double)x->failed + unanswered) / x->attempts);
+	bool home_admin = is_home(d, x->addr) && (uint64_t)x->admin * 2 >= x->attempts;
+	if (!home_admin && fail_share < 0.3)
+		return NULL; /* neither finding can follow: the counts below are not needed */
 	double nd = nfw_hll_regs_count(x->dsts, HLL_P), np = nfw_hll_regs_count(x->ports, HLL_P);
 	double nad = nfw_hll_regs_count(x->admin_dsts, HLL_P);
 	struct nfw_topk_item tp, td;
 	nfw_top8_list(&x->top_ports, NULL, &tp, 1);
 	nfw_top8_list(&x->top_dsts, (const uint8_t(*)[16])x->top_dst_addr, &td, 1);
 	double port_share = (double)tp.count / x->attempts, dst_share = (double)td.count / x->attempts;
-	/* failed TCP attempts, plus UDP / ICMP probes that got no reply */
-	double unanswered = x->udp > x->replies ? (double)(x->udp - x->replies) : 0;
-	double fail_share = fmin(1.0, ((double)x->failed + unanswered) / x->attempts);
 	struct nfw_finding *f = NULL;
 	char a[64], b[64], ports[48];
 
-	if (is_home(d, x->addr) && nad >= c->lateral_min_dsts && (uint64_t)x->admin * 2 >= x->attempts) {
+	if (home_admin && nad >= c->lateral_min_dsts) {
 		f = finding_new(d, NFW_FINDING_LATERAL_MOVEMENT);
 		if (f == NULL)
 			return NULL;
