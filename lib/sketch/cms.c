@@ -66,9 +66,33 @@ nfw_cms_add(struct nfw_cms *s, uint64_t key, uint64_t count)
 		s->c[(size_t)i * s->width + col(s, key, i)] += count;
 }
 
+/*
+ * Depth 4, conservative: what every sketch of the data path is. Straight
+ * code, the four loads issued together and the writes without branches
+ * (the generic loop below compiles to a branchy kilobyte).
+ */
+static inline uint64_t
+add_est_cons4(struct nfw_cms *s, uint64_t key, uint64_t count)
+{
+	uint64_t *c0 = &s->c[col(s, key, 0)], *c1 = &s->c[(size_t)s->width + col(s, key, 1)];
+	uint64_t *c2 = &s->c[(size_t)2 * s->width + col(s, key, 2)];
+	uint64_t *c3 = &s->c[(size_t)3 * s->width + col(s, key, 3)];
+	uint64_t v0 = *c0, v1 = *c1, v2 = *c2, v3 = *c3;
+	uint64_t m01 = v0 < v1 ? v0 : v1, m23 = v2 < v3 ? v2 : v3;
+	uint64_t target = (m01 < m23 ? m01 : m23) + count;
+	s->total += count;
+	*c0 = v0 < target ? target : v0;
+	*c1 = v1 < target ? target : v1;
+	*c2 = v2 < target ? target : v2;
+	*c3 = v3 < target ? target : v3;
+	return target;
+}
+
 uint64_t
 nfw_cms_add_est(struct nfw_cms *s, uint64_t key, uint64_t count)
 {
+	if (s->depth == 4 && s->conservative)
+		return add_est_cons4(s, key, count);
 	uint32_t cols[16];
 	uint64_t min = UINT64_MAX;
 	s->total += count;
