@@ -33,11 +33,20 @@ struct pair {
 	uint64_t bucket0;       /* index (ms / BUCKET_MS) of bucket[0] */
 } __attribute__((aligned(64)));
 
-/* a flow touches the first line and its hour's cell: both prefetched */
+#define HOURS (24 * 8)
+
+/*
+ * A host's upload per hour over its last 8 days. A flow of the newest hour
+ * touches the first line only (prefetched); moving to a new hour clears
+ * the ring cells it passes, so a cell never holds two hours eight days
+ * apart.
+ */
 struct host {
 	uint8_t addr[16];
 	uint64_t first_hour;
-	uint64_t hourly[24 * 8]; /* bytes out per hour, up to 8 days, ring */
+	uint64_t cur_hour;       /* the newest hour seen */
+	uint64_t cur_bytes;      /* its bytes out so far (its cell stays 0 until the next hour) */
+	uint64_t hourly[HOURS];  /* bytes out per hour, ring by hour % HOURS */
 };
 
 struct exfil_state {
@@ -125,7 +134,6 @@ exfil_prefetch_entries(struct nfw_detect *d, const struct fctx *x)
 		if (k != 0) {
 			const struct host *e = &s->h[k - 1];
 			__builtin_prefetch(e->addr);
-			__builtin_prefetch(&e->hourly[(x->f->start_ms / 3600000) % (24 * 8)]);
 		}
 		h = pair_hash(x->hs, x->hd);
 	} else if (!x->src_home && x->dst_home) {
@@ -181,6 +189,24 @@ host_get(struct exfil_state *s, const uint8_t a[16], uint64_t h)
 	return nh;
 }
 
+static void
+host_hour_add(struct host *h, uint64_t hr, uint64_t bytes)
+{
+	if (h->first_hour == 0)
+		h->first_hour = h->cur_hour = hr;
+	if (hr == h->cur_hour) {
+		h->cur_bytes += bytes;
+	} else if (hr > h->cur_hour) {
+		h->hourly[h->cur_hour % HOURS] += h->cur_bytes;
+		for (uint64_t k = h->cur_hour + 1; k <= hr && k <= h->cur_hour + HOURS; k++)
+			h->hourly[k % HOURS] = 0; /* the hours it moves past, and the new one */
+		h->cur_hour = hr;
+		h->cur_bytes = bytes;
+	} else if (hr + HOURS > h->cur_hour) {
+		h->hourly[hr % HOURS] += bytes; /* a late flow, within the ring */
+	}                                       /* older than the ring: outside the baseline */
+}
+
 void
 exfil_add(struct nfw_detect *d, const struct fctx *x)
 {
@@ -199,12 +225,8 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 	if (!out)
 		return;
 	struct host *h = host_get(s, f->src_addr, x->hs);
-	if (h != NULL) {
-		uint64_t hr = f->start_ms / 3600000;
-		if (h->first_hour == 0)
-			h->first_hour = hr;
-		h->hourly[hr % (24 * 8)] += f->bytes;
-	}
+	if (h != NULL)
+		host_hour_add(h, f->start_ms / 3600000, f->bytes);
 	struct pair *p = pair_get(s, f->src_addr, f->dst_addr, x->hs, x->hd, true);
 	if (p == NULL) {
 		d->st.exfil_pairs_refused++;
@@ -269,11 +291,13 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 	double base = 0;
 	struct host *h = host_get(s, p->src, nfw_hash64(p->src, 16, 0));
 	if (h != NULL) {
-		uint64_t hours[24 * 8];
+		uint64_t hours[HOURS];
 		unsigned nhrs = 0;
-		for (unsigned k = 0; k < 24 * 8; k++)
-			if (h->hourly[k] > 0)
-				hours[nhrs++] = h->hourly[k];
+		for (unsigned k = 0; k < HOURS; k++) {
+			uint64_t v = h->hourly[k] + (k == h->cur_hour % HOURS ? h->cur_bytes : 0);
+			if (v > 0)
+				hours[nhrs++] = v;
+		}
 		if (nhrs > 0) {
 			qsort(hours, nhrs, sizeof(uint64_t), cmp_u64);
 			base = (double)hours[nhrs / 2];

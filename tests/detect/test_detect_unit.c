@@ -364,6 +364,41 @@ dns_tunnel_and_peers(struct nfw_detect *d)
 	}
 }
 
+/*
+ * A host's hourly baseline spans its last 8 days: 14 days of 1 MB an hour,
+ * then a 400 MB upload to a new host; the baseline is 1 MB. (Before, the
+ * ring of 192 hours added each hour to the one 8 days before it, and the
+ * median read 2 MB.)
+ */
+static void
+test_exfil_baseline(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	const struct nfw_finding *f;
+	for (unsigned h = 0; h < 14 * 24; h++) {
+		struct nfw_flow b = fl(0x0a000028, 0xc6120005, (uint16_t)(40000 + h), 443, 6,
+				       T0 + h * 3600000ull + 600000, 1000, 1000000, 800, 0x1b);
+		nfw_detect_add(d, &b);
+	}
+	uint64_t t = T0 + 14 * 24 * 3600000ull + 60000;
+	for (unsigned i = 0; i < 40; i++) {
+		t += 5000 + (uint64_t)(50000 * u01());
+		struct nfw_flow r = fl(0x0a000028, 0xcb0071c9, (uint16_t)(42000 + i), 443, 6, t, 30000, 10000000,
+				       7000, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	unsigned n = run(d, &f), found = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(f[i].id, "exfiltration-10.0.0.40-203.0.113.201----") == 0) {
+			found++;
+			assert_int_equal(ev(&f[i], "bytes_out"), 400000000.0);
+			assert_int_equal(ev(&f[i], "host_baseline_hourly_bytes"), 1000000.0);
+		}
+	assert_int_equal(found, 1);
+	nfw_detect_free(d);
+}
+
 static void
 test_exfil_dns_flood(void **state)
 {
@@ -488,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_scan_and_lateral),
 		cmocka_unit_test(test_scan_idle),
 		cmocka_unit_test(test_exfil_dns_flood),
+		cmocka_unit_test(test_exfil_baseline),
 	};
 	return cmocka_run_group_tests_name("detect_unit", tests, NULL, NULL);
 }
