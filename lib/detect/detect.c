@@ -457,6 +457,17 @@ nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n)
 	}
 }
 
+void
+detect_slide(void *a, size_t esize, size_t n, uint64_t by)
+{
+	if (by >= n) {
+		memset(a, 0, n * esize);
+		return;
+	}
+	memmove(a, (char *)a + by * esize, (n - by) * esize);
+	memset((char *)a + (n - by) * esize, 0, by * esize);
+}
+
 void *
 detect_calloc_lines(size_t n, size_t size, void **mem)
 {

@@ -154,6 +154,9 @@ struct fctx {
  */
 void *detect_calloc_lines(size_t n, size_t size, void **mem);
 
+/* A window of n elements of esize bytes moved `by` elements on: the oldest dropped, zeros in. */
+void detect_slide(void *a, size_t esize, size_t n, uint64_t by);
+
 struct beacon_state *beacon_create(const struct nfw_detect_config *c);
 void beacon_free(struct beacon_state *b);
 void beacon_add(struct nfw_detect *d, const struct fctx *x);

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Exfiltration: per (internal src, external dst), bytes out and in. Pairs
- * that have sent more than 1 MB get 5-minute buckets of bytes out over 24 h
- * (a bounded ring); at run time:
- *   - bytes out in the busiest 5 minutes, hour and in total;
+ * that have sent more than 1 MB get 5-minute buckets of bytes out over the
+ * last 24 h (a window that slides with the pair's newest flow, an hour at
+ * least at a time); at run time:
+ *   - bytes out in the busiest 5 minutes, hour and 24 hours, and in total;
  *   - producer / consumer ratio (out - in) / (out + in): +1 is pure upload;
  *   - first contact: the pair appears after the first hour of the data;
  *   - the host's own baseline: its median hourly upload to everyone else.
- * A pair is reported when it sent at least exfil_min_bytes with a ratio of
- * at least 0.6, and its busiest hour is well above the host's baseline.
- * Backup servers (role) lower the score. This catches both a 3 GB burst
- * and 200 MB trickled over five hours.
+ * A pair is reported when it sent at least exfil_min_bytes within the last
+ * 24 h with a ratio of at least 0.6; its busiest hour against the host's
+ * baseline raises the score. Backup servers (role) lower it. This catches
+ * both a 3 GB burst and 200 MB trickled over five hours, on the first day
+ * of a pair as on its tenth, and leaves a steady trickle (a sync agent's
+ * megabyte an hour) alone however long it runs. A finding is kept when it
+ * is made (detect_retire): the burst stays reported after it slides out.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 
 #define BUCKET_MS 300000ull
 #define NBUCKETS 288 /* 24 h */
+#define BUCKET_SLIDE 12 /* buckets: the window moves an hour at least */
 #define TRACK_BYTES (1u << 20)
 
 /* two lines, both prefetched: a flow touches most of it */
@@ -207,6 +212,17 @@ host_hour_add(struct host *h, uint64_t hr, uint64_t bytes)
 	}                                       /* older than the ring: outside the baseline */
 }
 
+/* Move a pair's window so that bucket b is its last (BUCKET_SLIDE further at least). */
+static void
+pair_slide(struct pair *p, uint64_t b)
+{
+	uint64_t by = b - (p->bucket0 + NBUCKETS - 1);
+	if (by < BUCKET_SLIDE)
+		by = BUCKET_SLIDE;
+	detect_slide(p->bucket, sizeof(*p->bucket), NBUCKETS, by);
+	p->bucket0 += by;
+}
+
 void
 exfil_add(struct nfw_detect *d, const struct fctx *x)
 {
@@ -249,6 +265,8 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 	if (p->bucket != NULL) {
 		/* spread the flow's bytes over its duration, bucket by bucket */
 		uint64_t t0 = f->start_ms, t1 = f->end_ms > f->start_ms ? f->end_ms : f->start_ms + 1;
+		if ((t1 - 1) / BUCKET_MS >= p->bucket0 + NBUCKETS)
+			pair_slide(p, (t1 - 1) / BUCKET_MS);
 		for (uint64_t b = t0 / BUCKET_MS; b <= (t1 - 1) / BUCKET_MS; b++) {
 			uint64_t lo = b * BUCKET_MS > t0 ? b * BUCKET_MS : t0;
 			uint64_t hi = (b + 1) * BUCKET_MS < t1 ? (b + 1) * BUCKET_MS : t1;
@@ -277,7 +295,11 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 	double pcr = (double)((int64_t)p->out - (int64_t)p->in) / (double)(p->out + p->in);
 	if (pcr < 0.6)
 		return NULL;
-	uint64_t max5 = 0, max1h = 0;
+	uint64_t max5 = 0, max1h = 0, day = 0;
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		day += p->bucket[b];
+	if ((double)day < c->exfil_min_bytes)
+		return NULL; /* not within a day: a trickle, however long */
 	for (unsigned b = 0; b < NBUCKETS; b++) {
 		if (p->bucket[b] > max5)
 			max5 = p->bucket[b];
@@ -334,6 +356,7 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 	finding_ev(f, "first_contact", first_contact);
 	finding_ev(f, "max_5min_bytes", (double)max5);
 	finding_ev(f, "max_1h_bytes", (double)max1h);
+	finding_ev(f, "last_24h_bytes", (double)day);
 	finding_ev(f, "host_baseline_hourly_bytes", base);
 	finding_ev(f, "flows", (double)p->flows);
 	if (p->rate > 1)
@@ -366,14 +389,14 @@ exfil_run(struct nfw_detect *d)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct pair *p = &s->p[i];
 		struct nfw_finding *f = pair_eval(d, p);
+		if (f != NULL)
+			detect_retire(d, f); /* kept when made: the burst stays reported after it slides out */
 		if (p->last_ms + idle_ms >= d->now_ms) {
 			if (kept != i)
 				s->p[kept] = *p;
 			kept++;
 			continue;
 		}
-		if (f != NULL)
-			detect_retire(d, f);
 		free(p->bucket);
 		d->st.exfil_pairs_expired++;
 	}

@@ -113,19 +113,9 @@ window_slide(struct vdst *v, uint64_t b)
 	uint64_t by = b - (v->b0 + VB_N - 1);
 	if (by < VB_SLIDE)
 		by = VB_SLIDE;
-	if (by >= VB_N) {
-		memset(v->pk, 0, VB_N * sizeof(*v->pk));
-		memset(v->by, 0, VB_N * sizeof(*v->by));
-		memset(v->fl, 0, VB_N * sizeof(*v->fl));
-	} else {
-		size_t keep = VB_N - by;
-		memmove(v->pk, v->pk + by, keep * sizeof(*v->pk));
-		memmove(v->by, v->by + by, keep * sizeof(*v->by));
-		memmove(v->fl, v->fl + by, keep * sizeof(*v->fl));
-		memset(v->pk + keep, 0, by * sizeof(*v->pk));
-		memset(v->by + keep, 0, by * sizeof(*v->by));
-		memset(v->fl + keep, 0, by * sizeof(*v->fl));
-	}
+	detect_slide(v->pk, sizeof(*v->pk), VB_N, by);
+	detect_slide(v->by, sizeof(*v->by), VB_N, by);
+	detect_slide(v->fl, sizeof(*v->fl), VB_N, by);
 	v->b0 += by;
 }
 

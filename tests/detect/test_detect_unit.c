@@ -89,6 +89,19 @@ ev(const struct nfw_finding *f, const char *name)
 	return NAN;
 }
 
+/* the first finding of a type (the only one these tests expect), or NULL */
+static const struct nfw_finding *
+find_type(const struct nfw_finding *f, unsigned n, unsigned type)
+{
+	const struct nfw_finding *x = NULL;
+	for (unsigned i = 0; i < n; i++)
+		if (f[i].type == type) {
+			assert_null(x);
+			x = &f[i];
+		}
+	return x;
+}
+
 static uint64_t lcg = 12345;
 static double
 u01(void)
@@ -389,13 +402,65 @@ test_exfil_baseline(void **state)
 		nfw_detect_add(d, &r);
 	}
 	unsigned n = run(d, &f), found = 0;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		/* the steady megabyte an hour (336 MB in all, 24 MB a day) is no exfiltration */
+		assert_string_not_equal(f[i].id, "exfiltration-10.0.0.40-198.18.0.5----");
 		if (strcmp(f[i].id, "exfiltration-10.0.0.40-203.0.113.201----") == 0) {
 			found++;
 			assert_int_equal(ev(&f[i], "bytes_out"), 400000000.0);
 			assert_int_equal(ev(&f[i], "host_baseline_hourly_bytes"), 1000000.0);
 		}
+	}
 	assert_int_equal(found, 1);
+	nfw_detect_free(d);
+}
+
+/*
+ * A pair's window slides: three days of 2 MB an hour to one host, then
+ * 400 MB in 30 minutes on the third day. Found, with the burst in its busiest
+ * hour (before, the pair's buckets covered its first 24 h only, and the day-3
+ * burst never reached them); still reported two days after the burst, when
+ * the window has slid past it.
+ */
+static void
+test_exfil_window_slides(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	const struct nfw_finding *f;
+	for (unsigned h = 0; h < 3 * 24; h++) {
+		struct nfw_flow b = fl(0x0a000029, 0xcb0071ca, (uint16_t)(40000 + h), 443, 6,
+				       T0 + h * 3600000ull + 600000 + (uint64_t)(900000 * u01()), 1000, 2000000, 1500, 0x1b);
+		nfw_detect_add(d, &b);
+	}
+	/* 144 MB in all, 48 MB a day: a trickle (hourly: beaconing may speak, exfiltration not) */
+	unsigned n = run(d, &f);
+	assert_null(find_type(f, n, NFW_FINDING_EXFILTRATION));
+	uint64_t t = T0 + 3 * 24 * 3600000ull;
+	for (unsigned i = 0; i < 40; i++) {
+		t += 45000;
+		struct nfw_flow r = fl(0x0a000029, 0xcb0071ca, (uint16_t)(42000 + i), 443, 6, t, 30000, 10000000,
+				       7000, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	n = run(d, &f);
+	const struct nfw_finding *x = find_type(f, n, NFW_FINDING_EXFILTRATION);
+	assert_non_null(x);
+	assert_string_equal(x->id, "exfiltration-10.0.0.41-203.0.113.202----");
+	assert_int_equal(ev(x, "bytes_out"), 544000000.0);
+	assert_true(ev(x, "max_1h_bytes") >= 400000000.0);
+	assert_int_equal(ev(x, "first_contact"), 0);
+	/* two days on, still sending its trickle: the burst has left the window, the finding stays */
+	for (unsigned h = 0; h < 48; h++) {
+		struct nfw_flow b = fl(0x0a000029, 0xcb0071ca, (uint16_t)(41000 + h), 443, 6,
+				       t + h * 3600000ull + 600000, 1000, 2000000, 1500, 0x1b);
+		nfw_detect_add(d, &b);
+	}
+	n = run(d, &f);
+	x = find_type(f, n, NFW_FINDING_EXFILTRATION);
+	assert_non_null(x);
+	assert_string_equal(x->id, "exfiltration-10.0.0.41-203.0.113.202----");
+	assert_true(ev(x, "max_1h_bytes") >= 400000000.0);
 	nfw_detect_free(d);
 }
 
@@ -524,6 +589,7 @@ main(void)
 		cmocka_unit_test(test_scan_idle),
 		cmocka_unit_test(test_exfil_dns_flood),
 		cmocka_unit_test(test_exfil_baseline),
+		cmocka_unit_test(test_exfil_window_slides),
 	};
 	return cmocka_run_group_tests_name("detect_unit", tests, NULL, NULL);
 }
