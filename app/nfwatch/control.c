@@ -268,7 +268,14 @@ control_epoch_sketches(struct app *a, struct control *c)
 	if (!c->sketches)
 		return;
 	uint32_t ep = __atomic_add_fetch(&a->sk_epoch, 1, __ATOMIC_RELEASE);
-	uint64_t end = rte_get_tsc_cycles() + rte_get_tsc_hz() / 10;
+	uint64_t now = rte_get_tsc_cycles(), end = now + rte_get_tsc_hz() / 10;
+	/* the last epoch becomes the one before; the new last is merged into the other set */
+	struct sketch_set older = c->prev;
+	c->prev = c->last;
+	c->last = older;
+	c->prev_s = c->last_s;
+	c->last_s = (double)(now - c->epoch_tsc) / (double)rte_get_tsc_hz();
+	c->epoch_tsc = now;
 	sketch_set_clear(&c->last);
 	for (unsigned i = 0; i < a->nworkers; i++) {
 		struct worker *w = a->w[i];
@@ -328,7 +335,9 @@ control_open(struct app *a, struct control *c)
 		}
 	}
 	c->sketches = a->sketches;
-	if (c->sketches && (sketch_set_init(&c->last) != 0 || sketch_set_init(&c->total) != 0)) {
+	c->epoch_tsc = rte_get_tsc_cycles();
+	if (c->sketches && (sketch_set_init(&c->last) != 0 || sketch_set_init(&c->total) != 0 ||
+			    sketch_set_init(&c->prev) != 0)) {
 		fprintf(stderr, "nfwatch: sketches: out of memory\n");
 		return -1;
 	}
@@ -371,6 +380,7 @@ control_close(struct app *a, struct control *c, uint64_t packets, uint64_t recor
 	free(c->exp_base);
 	c->exp_base = NULL;
 	sketch_set_free(&c->last);
+	sketch_set_free(&c->prev);
 	sketch_set_free(&c->total);
 	nfw_ctl_free(c->ctl);
 	c->ctl = NULL;

@@ -67,6 +67,9 @@ struct control {
 	bool snapshotting;                  /* telemetry: findings as of the last epoch, no new run */
 	/* sketches: the last whole epoch and everything since start */
 	struct sketch_set last, total;
+	struct sketch_set prev;     /* the epoch before last: heavy changers (show changes) */
+	double last_s, prev_s;      /* their lengths */
+	uint64_t epoch_tsc;         /* when the last epoch ended */
 	bool sketches;
 	uint64_t epochs;
 	/* clear stats: what the counters were */

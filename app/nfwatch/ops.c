@@ -252,6 +252,16 @@ o_top_flows(void *arg, unsigned n, enum nfw_ctl_by by, const struct nfw_filter *
 	return collect(a, &r, out, sizeof(*out), max, 10000, err, errlen);
 }
 
+/* a sketch label as people read it: an address, or "proto/port" */
+static void
+sketch_key(enum nfw_ctl_top what, const uint8_t label[16], char *out, size_t len)
+{
+	if (what == NFW_CTL_TOP_PORT)
+		snprintf(out, len, "%u/%u", label[0], (unsigned)label[1] << 8 | label[2]);
+	else
+		nfw_addr_str(label, out, len);
+}
+
 static int
 o_top(void *arg, enum nfw_ctl_top what, struct nfw_ctl_talker *out, unsigned max, char *err, size_t errlen)
 {
@@ -271,15 +281,47 @@ o_top(void *arg, enum nfw_ctl_top what, struct nfw_ctl_talker *out, unsigned max
 	unsigned n = nfw_hh_list(t, it, max);
 	for (unsigned i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		if (what == NFW_CTL_TOP_PORT)
-			snprintf(out[i].key, sizeof(out[i].key), "%u/%u", it[i].label[0],
-				 (unsigned)it[i].label[1] << 8 | it[i].label[2]);
-		else
-			nfw_addr_str(it[i].label, out[i].key, sizeof(out[i].key));
+		sketch_key(what, it[i].label, out[i].key, sizeof(out[i].key));
 		out[i].bytes = it[i].count;
 		out[i].error = it[i].error;
 	}
 	free(it);
+	return (int)n;
+}
+
+static int
+o_changes(void *arg, enum nfw_ctl_top what, struct nfw_ctl_change *out, unsigned max, char *err, size_t errlen)
+{
+	(void)arg;
+	struct control *c = &g_ctl;
+	if (!c->sketches) {
+		snprintf(err, errlen, "no sketches: they run in full mode or with --detect");
+		return -1;
+	}
+	if (c->epochs < 2) {
+		snprintf(err, errlen, "two epochs are needed (%llu so far, one every --epoch seconds)",
+			 (unsigned long long)c->epochs);
+		return -1;
+	}
+	/* the last two epochs, as rates: this does not end an epoch (show top and show sketch do, and
+	 * the epoch they cut short is compared as what it is, a shorter one) */
+	const struct nfw_hh *before = what == NFW_CTL_TOP_SRC ? c->prev.src : what == NFW_CTL_TOP_DST ? c->prev.dst
+													: c->prev.port;
+	const struct nfw_hh *after = what == NFW_CTL_TOP_SRC ? c->last.src : what == NFW_CTL_TOP_DST ? c->last.dst
+												       : c->last.port;
+	struct nfw_hh_change *ch = calloc(max, sizeof(*ch));
+	if (ch == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	unsigned n = nfw_hh_changes(before, c->prev_s, after, c->last_s, ch, max);
+	for (unsigned i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		sketch_key(what, ch[i].label, out[i].key, sizeof(out[i].key));
+		out[i].before_bps = ch[i].before;
+		out[i].after_bps = ch[i].after;
+	}
+	free(ch);
 	return (int)n;
 }
 
@@ -621,6 +663,7 @@ const struct nfw_ctl_ops app_ctl_ops = {
 	.templates = o_templates,
 	.top_flows = o_top_flows,
 	.top = o_top,
+	.changes = o_changes,
 	.sketches = o_sketches,
 	.findings = o_findings,
 	.settings = o_settings,

@@ -460,13 +460,18 @@ cmp_talker(const void *x, const void *y)
 	return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 : strcmp(a->key, b->key);
 }
 
+static enum nfw_ctl_top
+top_what(const char *w)
+{
+	return strcmp(w, "src") == 0 ? NFW_CTL_TOP_SRC : strcmp(w, "dst") == 0 ? NFW_CTL_TOP_DST : NFW_CTL_TOP_PORT;
+}
+
 static json_t *
 h_top(struct nfw_ctl *c, const struct ctl_args *a, char *err, size_t errlen)
 {
 	const char *w = ctl_arg_s(a, "what");
 	unsigned n = (unsigned)ctl_arg_u(a, "n");
-	enum nfw_ctl_top what = strcmp(w, "src") == 0 ? NFW_CTL_TOP_SRC
-				: strcmp(w, "dst") == 0 ? NFW_CTL_TOP_DST : NFW_CTL_TOP_PORT;
+	enum nfw_ctl_top what = top_what(w);
 	struct nfw_ctl_talker *t = calloc(NFW_CTL_MAX_TOP * 4, sizeof(*t));
 	if (t == NULL)
 		FAIL("out of memory");
@@ -480,6 +485,32 @@ h_top(struct nfw_ctl *c, const struct ctl_args *a, char *err, size_t errlen)
 	for (int i = 0; i < got && i < (int)n; i++)
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:o, s:o}", "rank", i + 1, w, t[i].key, "bytes",
 						     num(t[i].bytes), "error", num(t[i].error)));
+	free(t);
+	return arr;
+}
+
+static json_t *
+h_changes(struct nfw_ctl *c, const struct ctl_args *a, char *err, size_t errlen)
+{
+	const char *w = ctl_arg_s(a, "what");
+	unsigned n = (unsigned)ctl_arg_u(a, "n");
+	enum nfw_ctl_top what = top_what(w);
+	struct nfw_ctl_change *t = calloc(n, sizeof(*t));
+	if (t == NULL)
+		FAIL("out of memory");
+	int got = c->ops.changes(c->arg, what, t, n, err, errlen);
+	if (got < 0) {
+		free(t);
+		return NULL;
+	}
+	json_t *arr = json_array();
+	for (int i = 0; i < got; i++) {
+		json_t *o = json_pack("{s:i, s:s}", "rank", i + 1, w, t[i].key);
+		json_object_set_new(o, "before_bps", num((uint64_t)llround(t[i].before_bps)));
+		json_object_set_new(o, "after_bps", num((uint64_t)llround(t[i].after_bps)));
+		json_object_set_new(o, "change_bps", json_integer((json_int_t)llround(t[i].after_bps - t[i].before_bps)));
+		json_array_append_new(arr, o);
+	}
 	free(t);
 	return arr;
 }
@@ -836,6 +867,8 @@ static const struct ctl_cmd_def defs[] = {
 	{ "show flows top <n:uint:1-1000> by <by:bytes|packets|flows> filter <expr:text>",
 	  "the largest open flows matching an nfdump-style filter", h_top_flows },
 	{ "show top <what:src|dst|port> <n:uint:1-1000>", "heavy hitters by bytes, from the sketches", h_top },
+	{ "show changes <what:src|dst|port> <n:uint:1-1000>",
+	  "heavy changers: bytes/s in the last epoch against the one before, from the sketches", h_changes },
 	{ "show sketch", "the sketches: memory, fill, expected error", h_sketch },
 	{ "show findings", "the findings, highest priority first", h_findings },
 	{ "show findings type <type:" TYPES ">", "the findings of one type", h_findings },

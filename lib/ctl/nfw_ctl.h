@@ -121,6 +121,13 @@ struct nfw_ctl_talker {
 	uint64_t error;       /* bytes - error is a lower bound */
 };
 
+/* a heavy changer: its rate in the epoch before last and in the last one */
+struct nfw_ctl_change {
+	char key[48];         /* an address, or a port "6/443" */
+	double before_bps;    /* bytes per second (count-min estimates: upper bounds) */
+	double after_bps;
+};
+
 struct nfw_ctl_sketch {
 	char name[32];
 	char kind[24];        /* count-min, hyperloglog, space-saving */
@@ -148,6 +155,9 @@ struct nfw_ctl_ops {
 			 struct nfw_flow_closed *out, unsigned max, char *err, size_t errlen);
 	int (*top)(void *arg, enum nfw_ctl_top what, struct nfw_ctl_talker *out, unsigned max, char *err,
 		   size_t errlen);
+	/** Heavy changers between the last two epochs, largest change first. */
+	int (*changes)(void *arg, enum nfw_ctl_top what, struct nfw_ctl_change *out, unsigned max, char *err,
+		       size_t errlen);
 	int (*sketches)(void *arg, struct nfw_ctl_sketch *out, unsigned max, char *err, size_t errlen);
 	/** The current findings, prioritized, and the window they cover. */
 	int (*findings)(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, char *err,

@@ -3,7 +3,10 @@
  * Heavy hitters: a conservative-update count-min over every key and a
  * top-k of the largest estimates (nfw_sketch.h). An update is one
  * count-min pass that returns the new estimate; the heap is touched only
- * when that estimate beats the smallest one held.
+ * when that estimate beats the smallest one held. Heavy changers between
+ * two epochs' sketches come from the union of their candidates, each
+ * estimated in both (Krishnamurthy et al., sketch-based change detection,
+ * with the top-k lists as the keys to ask about).
  */
 #include <errno.h>
 #include <math.h>
@@ -109,4 +112,51 @@ double
 nfw_hh_fill(const struct nfw_hh *h)
 {
 	return h->k ? (double)nfw_topk_count(h->top) / h->k : 0;
+}
+
+static int
+by_change_desc(const void *x, const void *y)
+{
+	const struct nfw_hh_change *a = x, *b = y;
+	double da = fabs(a->after - a->before), db = fabs(b->after - b->before);
+	if (da != db)
+		return da < db ? 1 : -1;
+	return (a->key > b->key) - (a->key < b->key);
+}
+
+unsigned
+nfw_hh_changes(const struct nfw_hh *a, double a_s, const struct nfw_hh *b, double b_s, struct nfw_hh_change *out,
+	       unsigned max)
+{
+	if (a_s <= 0 || b_s <= 0 || max == 0)
+		return 0;
+	struct nfw_topk_item *it = malloc(((size_t)a->k + b->k) * sizeof(*it));
+	struct nfw_hh_change *ch = malloc(((size_t)a->k + b->k) * sizeof(*ch));
+	if (it == NULL || ch == NULL) {
+		free(it);
+		free(ch);
+		return 0;
+	}
+	unsigned n = nfw_topk_list(a->top, it, a->k);
+	n += nfw_topk_list(b->top, it + n, b->k);
+	unsigned m = 0;
+	for (unsigned i = 0; i < n; i++) {
+		bool dup = false;
+		for (unsigned j = 0; j < i && !dup; j++) /* at most 2k candidates, once per query */
+			dup = it[j].key == it[i].key;
+		if (dup)
+			continue;
+		ch[m].key = it[i].key;
+		memcpy(ch[m].label, it[i].label, 16);
+		ch[m].before = (double)nfw_cms_estimate(a->cms, it[i].key) / a_s;
+		ch[m].after = (double)nfw_cms_estimate(b->cms, it[i].key) / b_s;
+		m++;
+	}
+	qsort(ch, m, sizeof(*ch), by_change_desc);
+	if (m > max)
+		m = max;
+	memcpy(out, ch, m * sizeof(*out));
+	free(it);
+	free(ch);
+	return m;
 }

@@ -174,6 +174,22 @@ size_t nfw_hh_memory(const struct nfw_hh *h);
 /** Share of keys held (0..1). */
 double nfw_hh_fill(const struct nfw_hh *h);
 
+/** A key's rate in two epochs (count per second), both read off count-mins. */
+struct nfw_hh_change {
+	uint64_t key;
+	uint8_t label[16];
+	double before, after;
+};
+
+/**
+ * Heavy changers from epoch a (a_s seconds long) to epoch b (b_s), same
+ * shape and seed: the keys either epoch holds among its k largest, each
+ * estimated in both count-mins (a key absent from one list still has its
+ * count there), largest |after - before| first. Up to max; how many.
+ */
+unsigned nfw_hh_changes(const struct nfw_hh *a, double a_s, const struct nfw_hh *b, double b_s,
+			struct nfw_hh_change *out, unsigned max);
+
 #ifdef __cplusplus
 }
 #endif

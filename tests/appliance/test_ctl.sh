@@ -5,7 +5,8 @@
 #  1. --cmdline-file, 3 workers on 2 CPUs: per exporter, datagrams and
 #     records equal nfwatch-query's; the template ids equal; the top three
 #     sources by bytes from the sketches are the offline top three, within
-#     their stated error; `show finding ID` shows a finding the offline tool
+#     their stated error, and `show changes` names them as they go quiet;
+#     `show finding ID` shows a finding the offline tool
 #     raises; `save report` writes a report that validates against the
 #     schema with the offline tool's finding ids.
 #  2. a script stops at its first error, names the line, exits 1, and the
@@ -49,6 +50,8 @@ show templates
 flush flows
 rotate segments
 show top src 3
+show sketch
+show changes src 3
 show finding $beacon
 show findings type beaconing
 save report $work/r.json
@@ -56,7 +59,7 @@ show port stats all
 quit
 EOF
 timeout 120 "$app" --lcores '0@0,1@1,2@1,3@1' "${eal[@]}" --file-prefix nfwc1-$$ \
-	--vdev "net_pcap0,rx_pcap=$work/in.pcap" -- --mode full --segments "$work/seg" --detect \
+	--vdev "net_pcap0,rx_pcap=$work/in.pcap" -- --mode full --segments "$work/seg" --detect --epoch 3600 \
 	--cmdline-file "$work/s1.cmd" --ctl-socket none >"$work/s1.out" 2>"$work/s1.err"
 rc=$?
 check "script run exit ($rc)" $([ $rc -eq 0 ]; echo $?)
@@ -95,6 +98,14 @@ top = table('show top src 3')
 assert [r['src'] for r in top] == [k for k, _ in by.most_common(3)], (top, by.most_common(3))
 for r in top:
     assert int(r['bytes']) - int(r['error']) <= by[r['src']] <= int(r['bytes']), (r, by[r['src']])
+# heavy changers: everything so far, epoch by epoch (--epoch 3600: the epochs here are the ones
+# show top and show sketch end), against the empty epoch show sketch ended: the same three
+# sources, all of their rate gone
+ch = table('show changes src 3')
+assert [r['src'] for r in ch] == [r['src'] for r in top], (ch, top)
+for r in ch:
+    assert int(r['before_bps']) > 0 and int(r['after_bps']) == 0, r
+    assert int(r['change_bps']) == -int(r['before_bps']), r
 # one finding, as the offline tool raises it
 fl = ans['show finding ' + beacon]
 assert any(l.split() == ['id:', beacon] for l in fl), fl

@@ -167,6 +167,26 @@ f_top(void *arg, enum nfw_ctl_top what, struct nfw_ctl_talker *out, unsigned max
 }
 
 static int
+f_changes(void *arg, enum nfw_ctl_top what, struct nfw_ctl_change *out, unsigned max, char *err, size_t errlen)
+{
+	(void)arg;
+	if (what == NFW_CTL_TOP_PORT) {
+		snprintf(err, errlen, "two epochs are needed");
+		return -1;
+	}
+	unsigned n = max < 2 ? max : 2;
+	snprintf(out[0].key, sizeof(out[0].key), "10.0.0.9");
+	out[0].before_bps = 1000.4;
+	out[0].after_bps = 250000.6;
+	if (n > 1) {
+		snprintf(out[1].key, sizeof(out[1].key), "10.0.0.3");
+		out[1].before_bps = 9000;
+		out[1].after_bps = 0;
+	}
+	return (int)n;
+}
+
+static int
 f_sketches(void *arg, struct nfw_ctl_sketch *out, unsigned max, char *err, size_t errlen)
 {
 	(void)arg; (void)max; (void)err; (void)errlen;
@@ -285,7 +305,8 @@ f_quit(void *arg)
 
 static const struct nfw_ctl_ops ops = {
 	.ports = f_ports, .lcores = f_lcores, .rings = f_rings, .exporters = f_exporters,
-	.templates = f_templates, .top_flows = f_top_flows, .top = f_top, .sketches = f_sketches,
+	.templates = f_templates, .top_flows = f_top_flows, .top = f_top, .changes = f_changes,
+	.sketches = f_sketches,
 	.findings = f_findings, .settings = f_settings, .detect_config = f_detect_config,
 	.detect_apply = f_detect_apply, .clear_stats = f_clear, .set_sampling = f_sampling,
 	.exporter_acl = f_acl, .run = f_run, .rotate = f_rotate, .flush = f_flush, .wait_idle = f_wait,
@@ -372,6 +393,14 @@ test_tables(void **state)
 	       "rank  src       bytes  error\n"
 	       "   1  10.0.0.2    900      3\n");
 	expect("show top port 5", NFW_CTL_OK, "(none)\n");
+	expect("show changes dst 5", NFW_CTL_OK,
+	       "rank  dst       before_bps  after_bps  change_bps\n"
+	       "   1  10.0.0.9        1000     250001      249000\n"
+	       "   2  10.0.0.3        9000          0       -9000\n");
+	expect("show changes src 1", NFW_CTL_OK,
+	       "rank  src       before_bps  after_bps  change_bps\n"
+	       "   1  10.0.0.9        1000     250001      249000\n");
+	expect("show changes port 3", NFW_CTL_ERROR, "error: two epochs are needed\n");
 	expect("show findings min-severity high", NFW_CTL_OK,
 	       "rank  id                  type       severity  score  src       dst  summary\n"
 	       "   1  beaconing-10.0.0.5  beaconing  high       82.3  10.0.0.5  -    finding 0\n");
@@ -425,7 +454,7 @@ test_errors(void **state)
 	expect("frob", NFW_CTL_ERROR, "error: unknown command 'frob' ('help' lists the commands)\n");
 	expect("show", NFW_CTL_ERROR,
 	       "error: show: incomplete, expected port or lcores or rings or exporters or exporter or templates or "
-	       "flows or top or sketch or findings or finding or config\n");
+	       "flows or top or changes or sketch or findings or finding or config\n");
 	expect("show port stats", NFW_CTL_ERROR,
 	       "error: show port stats: incomplete, expected all or <port> (0..1023)\n");
 	expect("show port stats 70000", NFW_CTL_ERROR,

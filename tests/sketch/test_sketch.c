@@ -331,6 +331,40 @@ test_hll_regs(void **state)
 	nfw_hll_free(h);
 }
 
+/* heavy changers between two epochs: rates per second, the largest change first, a key new in one */
+static void
+test_hh_changes(void **state)
+{
+	(void)state;
+	struct nfw_hh *a = nfw_hh_create(16, 1024, 4, 7), *b = nfw_hh_create(16, 1024, 4, 7);
+	uint8_t label[16] = { 0 };
+	for (uint64_t k = 1; k <= 10; k++) {
+		label[0] = (uint8_t)k;
+		nfw_hh_add(a, k, label, 1000);               /* 2 s: 500/s each */
+		if (k != 7)
+			nfw_hh_add(b, k, label, k == 5 ? 50000 : 1000); /* 1 s */
+	}
+	label[0] = 42;
+	nfw_hh_add(b, 42, label, 30000);
+	struct nfw_hh_change ch[32];
+	unsigned n = nfw_hh_changes(a, 2.0, b, 1.0, ch, 32);
+	assert_int_equal(n, 11);
+	assert_int_equal(ch[0].key, 5);
+	assert_true(ch[0].before == 500.0 && ch[0].after == 50000.0);
+	assert_int_equal(ch[1].key, 42);
+	assert_int_equal(ch[1].label[0], 42);
+	assert_true(ch[1].before == 0.0 && ch[1].after == 30000.0);
+	for (unsigned i = 2; i < n; i++) {
+		assert_true(fabs(ch[i].after - ch[i].before) == 500.0);
+		if (ch[i].key == 7)
+			assert_true(ch[i].after == 0.0);
+	}
+	assert_int_equal(nfw_hh_changes(a, 2.0, b, 1.0, ch, 2), 2);
+	assert_int_equal(nfw_hh_changes(a, 0.0, b, 1.0, ch, 2), 0);
+	nfw_hh_free(a);
+	nfw_hh_free(b);
+}
+
 /* heavy hitters (count-min + heap): the same top 20 as the truth, bounds that hold, merge */
 static void
 test_hh(void **state)
@@ -399,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_cms),
 		cmocka_unit_test(test_topk),
 		cmocka_unit_test(test_top8),
+		cmocka_unit_test(test_hh_changes),
 		cmocka_unit_test(test_hll_regs),
 		cmocka_unit_test(test_hh),
 	};
