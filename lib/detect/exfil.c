@@ -42,17 +42,18 @@ struct pair {
 
 /*
  * A host's upload per hour over its last 8 days. A flow of the newest hour
- * touches the first line only (prefetched); moving to a new hour clears
- * the ring cells it passes, so a cell never holds two hours eight days
- * apart.
+ * touches this one line (prefetched; the hosts' lines are 4 MB for 65 536
+ * hosts, where the rings would have spread them over 100); moving to a new
+ * hour writes the ring (exfil_state.hourly, HOURS cells per host, by
+ * hour % HOURS) and clears the cells it passes, so a cell never holds two
+ * hours eight days apart.
  */
 struct host {
 	uint8_t addr[16];
 	uint64_t first_hour;
 	uint64_t cur_hour;       /* the newest hour seen */
 	uint64_t cur_bytes;      /* its bytes out so far (its cell stays 0 until the next hour) */
-	uint64_t hourly[HOURS];  /* bytes out per hour, ring by hour % HOURS */
-};
+} __attribute__((aligned(64)));
 
 struct exfil_state {
 	struct pair *p;
@@ -60,6 +61,8 @@ struct exfil_state {
 	struct dslot *slot;
 	uint32_t mask, n, max;
 	struct host *h;
+	void *hmem;             /* h, before its alignment */
+	uint64_t *hourly;       /* HOURS cells per host */
 	struct dslot *hslot;
 	uint32_t hmask, nh, hmax;
 	uint64_t data_first_ms;
@@ -83,9 +86,10 @@ exfil_create(const struct nfw_detect_config *c)
 	s->hmask = n - 1;
 	s->p = detect_calloc_lines(s->max, sizeof(*s->p), &s->pmem);
 	s->slot = calloc((size_t)s->mask + 1, sizeof(*s->slot));
-	s->h = calloc(s->hmax, sizeof(*s->h));
+	s->h = detect_calloc_lines(s->hmax, sizeof(*s->h), &s->hmem);
+	s->hourly = calloc((size_t)s->hmax * HOURS, sizeof(*s->hourly));
 	s->hslot = calloc((size_t)s->hmask + 1, sizeof(*s->hslot));
-	if (s->p == NULL || s->slot == NULL || s->h == NULL || s->hslot == NULL) {
+	if (s->p == NULL || s->slot == NULL || s->h == NULL || s->hourly == NULL || s->hslot == NULL) {
 		exfil_free(s);
 		return NULL;
 	}
@@ -101,7 +105,8 @@ exfil_free(struct exfil_state *s)
 		free(s->p[i].bucket);
 	free(s->pmem);
 	free(s->slot);
-	free(s->h);
+	free(s->hmem);
+	free(s->hourly);
 	free(s->hslot);
 	free(s);
 }
@@ -195,20 +200,21 @@ host_get(struct exfil_state *s, const uint8_t a[16], uint64_t h)
 }
 
 static void
-host_hour_add(struct host *h, uint64_t hr, uint64_t bytes)
+host_hour_add(struct exfil_state *s, struct host *h, uint64_t hr, uint64_t bytes)
 {
+	uint64_t *ring = &s->hourly[(size_t)(h - s->h) * HOURS];
 	if (h->first_hour == 0)
 		h->first_hour = h->cur_hour = hr;
 	if (hr == h->cur_hour) {
 		h->cur_bytes += bytes;
 	} else if (hr > h->cur_hour) {
-		h->hourly[h->cur_hour % HOURS] += h->cur_bytes;
+		ring[h->cur_hour % HOURS] += h->cur_bytes;
 		for (uint64_t k = h->cur_hour + 1; k <= hr && k <= h->cur_hour + HOURS; k++)
-			h->hourly[k % HOURS] = 0; /* the hours it moves past, and the new one */
+			ring[k % HOURS] = 0; /* the hours it moves past, and the new one */
 		h->cur_hour = hr;
 		h->cur_bytes = bytes;
 	} else if (hr + HOURS > h->cur_hour) {
-		h->hourly[hr % HOURS] += bytes; /* a late flow, within the ring */
+		ring[hr % HOURS] += bytes; /* a late flow, within the ring */
 	}                                       /* older than the ring: outside the baseline */
 }
 
@@ -242,7 +248,7 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 		return;
 	struct host *h = host_get(s, f->src_addr, x->hs);
 	if (h != NULL)
-		host_hour_add(h, f->start_ms / 3600000, f->bytes);
+		host_hour_add(s, h, f->start_ms / 3600000, f->bytes);
 	struct pair *p = pair_get(s, f->src_addr, f->dst_addr, x->hs, x->hd, true);
 	if (p == NULL) {
 		d->st.exfil_pairs_refused++;
@@ -316,7 +322,7 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 		uint64_t hours[HOURS];
 		unsigned nhrs = 0;
 		for (unsigned k = 0; k < HOURS; k++) {
-			uint64_t v = h->hourly[k] + (k == h->cur_hour % HOURS ? h->cur_bytes : 0);
+			uint64_t v = s->hourly[(size_t)(h - s->h) * HOURS + k] + (k == h->cur_hour % HOURS ? h->cur_bytes : 0);
 			if (v > 0)
 				hours[nhrs++] = v;
 		}
