@@ -78,7 +78,9 @@ app_setup(struct app *a, char *err, size_t errlen)
 	for (unsigned i = 0; a->detect && i < a->nworkers; i++) {
 		char name[RTE_RING_NAMESIZE];
 		snprintf(name, sizeof(name), "to_ctl_%u", i);
-		a->w[i]->to_ctl = rte_ring_create_elem(name, sizeof(struct nfw_flow), 1u << 16,
+		/* 2^18 closed flows (38 MB): the workers keep closing flows while the control
+		 * thread runs the detectors (tens of ms at a time); 2^16 overflowed then */
+		a->w[i]->to_ctl = rte_ring_create_elem(name, sizeof(struct nfw_flow), 1u << 18,
 						       (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (a->w[i]->to_ctl == NULL) {
 			snprintf(err, errlen, "ring to the control lcore: %s", rte_strerror(rte_errno));
