@@ -245,7 +245,7 @@ int sketch_set_init(struct sketch_set *s);
 void sketch_set_free(struct sketch_set *s);
 void sketch_set_clear(struct sketch_set *s);
 void sketch_set_merge(struct sketch_set *dst, const struct sketch_set *src);
-void sketch_set_add(struct sketch_set *s, const struct nfw_flow *f);
+void sketch_set_add(struct sketch_set *s, const struct nfw_flow *f, uint64_t hs, uint64_t hd);
 unsigned shard_of(const struct nfw_flow *f, unsigned nshards);
 
 #endif

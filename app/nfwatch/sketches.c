@@ -69,10 +69,10 @@ sketch_set_merge(struct sketch_set *dst, const struct sketch_set *src)
 	dst->updates += src->updates;
 }
 
+/* hs, hd: nfw_hash64(address, 16, 0) of the source and destination (the detectors' hashes too) */
 void
-sketch_set_add(struct sketch_set *s, const struct nfw_flow *f)
+sketch_set_add(struct sketch_set *s, const struct nfw_flow *f, uint64_t hs, uint64_t hd)
 {
-	uint64_t hs = nfw_hash64(f->src_addr, 16, 0x5eed), hd = nfw_hash64(f->dst_addr, 16, 0x5eed);
 	uint8_t port[16] = { 0 };
 	port[0] = f->proto;
 	port[1] = (uint8_t)(f->dst_port >> 8);

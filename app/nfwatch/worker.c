@@ -36,14 +36,19 @@ static void
 closed_flush(struct worker *w)
 {
 	unsigned n = w->nclosed;
+	uint64_t hs[APP_CLOSED_BATCH], hd[APP_CLOSED_BATCH]; /* hashed once: sketches and beaconing */
 	if (n == 0)
 		return;
 	w->nclosed = 0;
+	for (unsigned i = 0; i < n && (g_app.sketches || w->beacons != NULL); i++) {
+		hs[i] = nfw_hash64(w->closed[i].src_addr, 16, 0);
+		hd[i] = nfw_hash64(w->closed[i].dst_addr, 16, 0);
+	}
 	if (g_app.sketches)
 		for (unsigned i = 0; i < n; i++)
-			sketch_set_add(&w->sk[w->sk_cur], &w->closed[i]);
+			sketch_set_add(&w->sk[w->sk_cur], &w->closed[i], hs[i], hd[i]);
 	if (w->beacons != NULL) /* every session of a tuple closes on this shard: its state is here */
-		nfw_detect_add_burst(w->beacons, w->closed, n);
+		nfw_detect_add_burst_hashed(w->beacons, w->closed, hs, hd, n);
 	if (w->to_ctl != NULL) {
 		unsigned done = rte_ring_enqueue_burst_elem(w->to_ctl, w->closed, sizeof(w->closed[0]), n, NULL);
 		w->st.to_detect += done;

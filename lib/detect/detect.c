@@ -312,12 +312,14 @@ nfw_detect_free(struct nfw_detect *d)
 	free(d);
 }
 
+/* hs, hd: the addresses' hashes when the caller has them (NULL: computed here) */
 static inline void
-fctx_make(const struct nfw_detect *d, const struct nfw_flow *f, struct fctx *x)
+fctx_make(const struct nfw_detect *d, const struct nfw_flow *f, const uint64_t *hs, const uint64_t *hd,
+	  struct fctx *x)
 {
 	x->f = f;
-	x->hs = nfw_hash64(f->src_addr, 16, 0);
-	x->hd = nfw_hash64(f->dst_addr, 16, 0);
+	x->hs = hs != NULL ? *hs : nfw_hash64(f->src_addr, 16, 0);
+	x->hd = hd != NULL ? *hd : nfw_hash64(f->dst_addr, 16, 0);
 	x->src_home = is_home(d, f->src_addr);
 	x->dst_home = is_home(d, f->dst_addr);
 }
@@ -399,7 +401,7 @@ void
 nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
 {
 	struct fctx x;
-	fctx_make(d, f, &x);
+	fctx_make(d, f, NULL, NULL, &x);
 	add_one(d, &x);
 }
 
@@ -412,10 +414,11 @@ nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
  * over the chunks measured the same (bench_detect) and was not kept.
  */
 static void
-stage_slots(struct nfw_detect *d, const struct nfw_flow *f, struct fctx *x, unsigned m)
+stage_slots(struct nfw_detect *d, const struct nfw_flow *f, const uint64_t *hs, const uint64_t *hd,
+	    struct fctx *x, unsigned m)
 {
 	for (unsigned i = 0; i < m; i++) {
-		fctx_make(d, &f[i], &x[i]);
+		fctx_make(d, &f[i], hs != NULL ? &hs[i] : NULL, hd != NULL ? &hd[i] : NULL, &x[i]);
 		if (d->beacon != NULL)
 			beacon_prefetch(d, &x[i]);
 		if (d->exfil != NULL)
@@ -443,18 +446,29 @@ stage_entries(struct nfw_detect *d, const struct fctx *x, unsigned m)
 }
 
 void
-nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n)
+nfw_detect_add_burst_hashed(struct nfw_detect *d, const struct nfw_flow *f, const uint64_t *hs, const uint64_t *hd,
+			    unsigned n)
 {
 	struct fctx x[NFW_DETECT_BURST];
 	while (n > 0) {
 		unsigned m = n < NFW_DETECT_BURST ? n : NFW_DETECT_BURST;
-		stage_slots(d, f, x, m);
+		stage_slots(d, f, hs, hd, x, m);
 		stage_entries(d, x, m);
 		for (unsigned i = 0; i < m; i++)
 			add_one(d, &x[i]);
 		f += m;
 		n -= m;
+		if (hs != NULL) {
+			hs += m;
+			hd += m;
+		}
 	}
+}
+
+void
+nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n)
+{
+	nfw_detect_add_burst_hashed(d, f, NULL, NULL, n);
 }
 
 void

@@ -247,6 +247,13 @@ void nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f);
 /** The same for n flows, their table look-ups overlapped (what the appliance feeds). */
 #define NFW_DETECT_BURST 16
 void nfw_detect_add_burst(struct nfw_detect *d, const struct nfw_flow *f, unsigned n);
+/**
+ * The same with the addresses' hashes the caller already has (it hashed
+ * them for its own sketches): hs[i] and hd[i] are nfw_hash64(address, 16, 0)
+ * of f[i]'s source and destination. Both NULL: computed here.
+ */
+void nfw_detect_add_burst_hashed(struct nfw_detect *d, const struct nfw_flow *f, const uint64_t *hs,
+				 const uint64_t *hd, unsigned n);
 
 /**
  * Analyse what was added; the findings, prioritized (severity, then score),
