@@ -53,6 +53,7 @@ struct host {
 	uint64_t first_hour;
 	uint64_t cur_hour;       /* the newest hour seen */
 	uint64_t cur_bytes;      /* its bytes out so far (its cell stays 0 until the next hour) */
+	uint64_t prev_bytes;     /* the hour before's (the same) */
 } __attribute__((aligned(64)));
 
 struct exfil_state {
@@ -199,6 +200,12 @@ host_get(struct exfil_state *s, const uint8_t a[16], uint64_t h)
 	return nh;
 }
 
+/*
+ * The newest hour and the one before stay in the host's line (flows of
+ * two exporters, or of a capture replayed, straddle an hour boundary);
+ * their ring cells stay 0 until the host moves on. Moving on writes them
+ * and clears the cells of the hours it passes.
+ */
 static void
 host_hour_add(struct exfil_state *s, struct host *h, uint64_t hr, uint64_t bytes)
 {
@@ -207,10 +214,19 @@ host_hour_add(struct exfil_state *s, struct host *h, uint64_t hr, uint64_t bytes
 		h->first_hour = h->cur_hour = hr;
 	if (hr == h->cur_hour) {
 		h->cur_bytes += bytes;
+	} else if (hr + 1 == h->cur_hour) {
+		h->prev_bytes += bytes;
 	} else if (hr > h->cur_hour) {
-		ring[h->cur_hour % HOURS] += h->cur_bytes;
-		for (uint64_t k = h->cur_hour + 1; k <= hr && k <= h->cur_hour + HOURS; k++)
+		uint64_t cur = h->cur_hour;
+		ring[(cur - 1) % HOURS] += h->prev_bytes;
+		for (uint64_t k = cur + 1; k <= hr && k <= cur + HOURS; k++)
 			ring[k % HOURS] = 0; /* the hours it moves past, and the new one */
+		if (hr == cur + 1) {
+			h->prev_bytes = h->cur_bytes; /* the hour before the new one: still in the line */
+		} else {
+			ring[cur % HOURS] += h->cur_bytes;
+			h->prev_bytes = 0;
+		}
 		h->cur_hour = hr;
 		h->cur_bytes = bytes;
 	} else if (hr + HOURS > h->cur_hour) {
@@ -322,7 +338,9 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 		uint64_t hours[HOURS];
 		unsigned nhrs = 0;
 		for (unsigned k = 0; k < HOURS; k++) {
-			uint64_t v = s->hourly[(size_t)(h - s->h) * HOURS + k] + (k == h->cur_hour % HOURS ? h->cur_bytes : 0);
+			uint64_t v = s->hourly[(size_t)(h - s->h) * HOURS + k] +
+				     (k == h->cur_hour % HOURS ? h->cur_bytes : 0) +
+				     (k == (h->cur_hour - 1) % HOURS ? h->prev_bytes : 0);
 			if (v > 0)
 				hours[nhrs++] = v;
 		}
