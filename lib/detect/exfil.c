@@ -15,6 +15,8 @@
  * of a pair as on its tenth, and leaves a steady trickle (a sync agent's
  * megabyte an hour) alone however long it runs. A finding is kept when it
  * is made (detect_retire): the burst stays reported after it slides out.
+ * Pairs with no flow, and hosts with no upload, for exfil_idle_s are dropped
+ * at the next run (their tables would otherwise fill for good).
  */
 #include <math.h>
 #include <stdio.h>
@@ -186,12 +188,12 @@ pair_get(struct exfil_state *s, const uint8_t src[16], const uint8_t dst[16], ui
 }
 
 static struct host *
-host_get(struct exfil_state *s, const uint8_t a[16], uint64_t h)
+host_get(struct exfil_state *s, const uint8_t a[16], uint64_t h, bool create)
 {
 	struct dslot *slot = dslot_find(s->hslot, s->hmask, s->h, sizeof(*s->h), offsetof(struct host, addr), a, h);
 	if (slot->idx != 0)
 		return &s->h[slot->idx - 1];
-	if (s->nh >= s->hmax)
+	if (!create || s->nh >= s->hmax)
 		return NULL;
 	struct host *nh = &s->h[s->nh];
 	memcpy(nh->addr, a, 16);
@@ -262,7 +264,7 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 	}
 	if (!out)
 		return;
-	struct host *h = host_get(s, f->src_addr, x->hs);
+	struct host *h = host_get(s, f->src_addr, x->hs, true);
 	if (h != NULL)
 		host_hour_add(s, h, f->start_ms / 3600000, f->bytes);
 	struct pair *p = pair_get(s, f->src_addr, f->dst_addr, x->hs, x->hd, true);
@@ -333,7 +335,7 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 	}
 	/* the host's baseline: median hourly upload over the hours it was seen */
 	double base = 0;
-	struct host *h = host_get(s, p->src, nfw_hash64(p->src, 16, 0));
+	struct host *h = host_get(s, p->src, nfw_hash64(p->src, 16, 0), false);
 	if (h != NULL) {
 		uint64_t hours[HOURS];
 		unsigned nhrs = 0;
@@ -428,5 +430,24 @@ exfil_run(struct nfw_detect *d)
 		memset(&s->p[kept], 0, (size_t)(s->n - kept) * sizeof(*s->p));
 		s->n = kept;
 		pair_index_rebuild(s);
+	}
+	/* hosts whose newest upload hour ended exfil_idle_s ago: their line and ring go */
+	kept = 0;
+	for (uint32_t i = 0; i < s->nh; i++) {
+		if ((s->h[i].cur_hour + 1) * 3600000 + idle_ms < d->now_ms) {
+			d->st.exfil_hosts_expired++;
+			continue;
+		}
+		if (kept != i) {
+			s->h[kept] = s->h[i];
+			memcpy(&s->hourly[(size_t)kept * HOURS], &s->hourly[(size_t)i * HOURS], HOURS * sizeof(*s->hourly));
+		}
+		kept++;
+	}
+	if (kept != s->nh) {
+		memset(&s->h[kept], 0, (size_t)(s->nh - kept) * sizeof(*s->h));
+		memset(&s->hourly[(size_t)kept * HOURS], 0, (size_t)(s->nh - kept) * HOURS * sizeof(*s->hourly));
+		s->nh = kept;
+		addr_index_rebuild(s->hslot, s->hmask, s->h, sizeof(*s->h), offsetof(struct host, addr), s->nh);
 	}
 }

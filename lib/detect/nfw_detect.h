@@ -216,6 +216,8 @@ struct nfw_detect_stats {
 	uint64_t fanout_sources_expired;  /**< dropped after scan_idle_s without a flow */
 	uint64_t exfil_pairs_refused;
 	uint64_t exfil_pairs_expired;     /**< dropped after exfil_idle_s without a flow */
+	uint64_t exfil_hosts_expired;     /**< hosts (hourly baselines) dropped after exfil_idle_s
+					       without an upload */
 	uint64_t vol_dsts_expired;        /**< dropped after vol_idle_s without a flow */
 	uint64_t dns_clients_refused;
 	uint64_t dns_clients_expired;     /**< dropped after dns_idle_s without a DNS flow */

@@ -499,6 +499,7 @@ test_exfil_dns_flood(void **state)
 		struct nfw_detect_stats st;
 		nfw_detect_stats_get(d, &st);
 		assert_int_equal(st.exfil_pairs_expired, 2);
+		assert_int_equal(st.exfil_hosts_expired, 1); /* 10.0.0.34; 10.0.0.35 uploads at 50 h */
 		if (!with_role) {
 			assert_int_equal(run(d, &f), 1);
 			assert_int_equal(ev(&f[0], "bytes_out"), 400000000.0);
