@@ -2,7 +2,8 @@
 /*
  * Fan-out: port scans and lateral movement.
  *
- * Every flow weighs on its source in a conservative count-min: a failed
+ * Every flow of a source not yet tracked weighs on it in a conservative
+ * count-min (a tracked source's flows skip it): a failed
  * attempt (TCP without ACK: SYN only, SYN then RST) weighs 10, a UDP or
  * ICMP probe 5, an established TCP flow 1. Only sources past the
  * prefilter (scan_prefilter x 10) get state, so a flood of spoofed
@@ -127,10 +128,11 @@ port_hash(uint16_t port)
 }
 
 /*
- * A burst's misses in two waves (nfw_detect_add_burst): the count-min
- * cells and the home slots of source and destination; then the tracked
- * sources those slots name, with the registers their HyperLogLogs will
- * take (in the entry: their address follows from the slot alone).
+ * A burst's misses in two waves (nfw_detect_add_burst): the home slots of
+ * source and destination; then the tracked sources those slots name, with
+ * the registers their HyperLogLogs will take (in the entry: their address
+ * follows from the slot alone), or, for a source not tracked, the count-min
+ * cells its flow goes to.
  */
 void
 fanout_prefetch(struct nfw_detect *d, const struct fctx *fx)
