@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control thread (control.h): every 2 ms it takes the closed flows the
- * workers hand over and feeds the detectors; every epoch it swaps the
+ * The control thread (control.h): every 2 ms, or after a 50 us pause (the
+ * lock free for commands) while they keep coming, it takes the closed flows
+ * the workers hand over and feeds the detectors; every epoch it swaps the
  * workers' sketches and merges them, runs the detectors and streams new
  * or changed findings; every second it refreshes the telemetry snapshots;
  * it answers the unix socket; it prints the interval stats; it ends the
@@ -562,11 +563,15 @@ control_thread(void *arg)
 	uint64_t hz = rte_get_tsc_hz(), t0 = rte_get_tsc_cycles();
 	uint64_t next_stats = t0 + a->cfg.stats_interval_s * hz;
 	uint64_t next_epoch = t0 + a->cfg.epoch_s * hz, next_snap = t0;
+	uint64_t took = 0;
 	while (!a->quit) {
-		rte_delay_us_sleep(2000);
+		/* a short pause while flows keep coming (the lock is free for commands meanwhile),
+		 * the tick when the rings were empty */
+		rte_delay_us_sleep(took > 0 ? 50 : 2000);
 		pthread_mutex_lock(&c->lock);
-		uint64_t now = rte_get_tsc_cycles();
+		uint64_t now = rte_get_tsc_cycles(), before = c->flows;
 		control_drain(a, c, CTL_DRAIN_BUDGET);
+		took = c->flows - before;
 		if (now >= next_epoch) {
 			control_epoch_sketches(a, c);
 			control_run_detectors(a, c);
