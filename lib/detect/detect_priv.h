@@ -156,6 +156,13 @@ void *detect_calloc_lines(size_t n, size_t size, void **mem);
 
 /* A window of n elements of esize bytes moved `by` elements on: the oldest dropped, zeros in. */
 void detect_slide(void *a, size_t esize, size_t n, uint64_t by);
+/* How far a window of n buckets from b0 moves so that bucket b is its last: min_by at least. */
+static inline uint64_t
+detect_slide_by(uint64_t b0, size_t n, uint64_t b, uint64_t min_by)
+{
+	uint64_t by = b - (b0 + n - 1);
+	return by < min_by ? min_by : by;
+}
 
 struct beacon_state *beacon_create(const struct nfw_detect_config *c);
 void beacon_free(struct beacon_state *b);

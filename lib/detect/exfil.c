@@ -240,9 +240,7 @@ host_hour_add(struct exfil_state *s, struct host *h, uint64_t hr, uint64_t bytes
 static void
 pair_slide(struct pair *p, uint64_t b)
 {
-	uint64_t by = b - (p->bucket0 + NBUCKETS - 1);
-	if (by < BUCKET_SLIDE)
-		by = BUCKET_SLIDE;
+	uint64_t by = detect_slide_by(p->bucket0, NBUCKETS, b, BUCKET_SLIDE);
 	detect_slide(p->bucket, sizeof(*p->bucket), NBUCKETS, by);
 	p->bucket0 += by;
 }

@@ -110,9 +110,7 @@ vol_prefetch(struct nfw_detect *d, const struct fctx *x)
 static void
 window_slide(struct vdst *v, uint64_t b)
 {
-	uint64_t by = b - (v->b0 + VB_N - 1);
-	if (by < VB_SLIDE)
-		by = VB_SLIDE;
+	uint64_t by = detect_slide_by(v->b0, VB_N, b, VB_SLIDE);
 	detect_slide(v->pk, sizeof(*v->pk), VB_N, by);
 	detect_slide(v->by, sizeof(*v->by), VB_N, by);
 	detect_slide(v->fl, sizeof(*v->fl), VB_N, by);
