@@ -7,7 +7,11 @@
 // BM_control_bulk is the appliance's control thread (every detector but
 // beaconing, which runs on the workers) on the line-rate stream's mix
 // (nfwatch-gen --bulk: 65 536 internal sources, 256 external destinations,
-// all outbound), where every source is past the scan prefilter.
+// all outbound), where every source is past the scan prefilter;
+// BM_worker_bulk is a worker's beaconing on the same mix, 2 M tuples replayed
+// (most are first sightings that push out others: the seen table is lossy);
+// BM_worker_recurring is beaconing where every flow is a new session of a
+// known tuple (clients calling the same servers again and again).
 //
 //   build/bench/bench_detect --benchmark_min_time=2
 #include <benchmark/benchmark.h>
@@ -50,24 +54,28 @@ mix(unsigned n)
 	return v;
 }
 
+// nfwatch-gen --bulk's shape: sources 10.0/16 & src_mask, destinations
+// 203.0.113/24 & dst_mask, eight service ports (or 443 alone); start times
+// step by step_ms every 4 flows
 std::vector<nfw_flow>
-bulk(unsigned n)
+bulk(unsigned n, uint32_t src_mask = 0xffff, uint32_t dst_mask = 0xff, bool one_port = false,
+     uint64_t step_ms = 1)
 {
 	static const uint16_t ports[] = { 443, 80, 53, 123, 25, 22, 8443, 993 };
 	std::vector<nfw_flow> v(n);
-	uint64_t s = 11;
+	uint64_t s = one_port ? 13 : 11;
 	for (unsigned i = 0; i < n; i++) {
 		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
 		uint64_t x = s >> 13;
 		nfw_flow &f = v[i];
 		std::memset(&f, 0, sizeof(f));
-		nfw_flow_addr_set4(f.src_addr, 0x0a000000u + (uint32_t)(x & 0xffff)); // 10.0/16
-		nfw_flow_addr_set4(f.dst_addr, 0xcb007100u + (uint32_t)(x >> 16 & 0xff)); // 203.0.113/24
+		nfw_flow_addr_set4(f.src_addr, 0x0a000000u + ((uint32_t)x & src_mask));
+		nfw_flow_addr_set4(f.dst_addr, 0xcb007100u + ((uint32_t)(x >> 16) & dst_mask));
 		f.src_port = (uint16_t)(32768 + (x >> 24) % 28000);
-		f.dst_port = ports[(x >> 40) & 7];
+		f.dst_port = one_port ? 443 : ports[(x >> 40) & 7];
 		f.proto = f.dst_port == 53 || f.dst_port == 123 ? 17 : 6;
 		f.af = 4;
-		f.start_ms = 1767225600000ull + i / 4;
+		f.start_ms = 1767225600000ull + i / 4 * step_ms;
 		f.end_ms = f.start_ms + 1000;
 		f.packets = 1 + (x >> 44) % 40;
 		f.bytes = f.packets * (60 + (x >> 50) % 1400);
@@ -77,14 +85,21 @@ bulk(unsigned n)
 	return v;
 }
 
+enum part { ALL, CONTROL_BULK, WORKER_BULK, WORKER_RECURRING };
+
 void
-run(benchmark::State &state, bool burst, bool control_bulk = false)
+run(benchmark::State &state, bool burst, part p = ALL)
 {
-	auto v = control_bulk ? bulk(1u << 22) : mix(1u << 20);
+	auto v = p == CONTROL_BULK	? bulk(1u << 22)
+		 : p == WORKER_BULK	? bulk(1u << 21)
+		 : p == WORKER_RECURRING ? bulk(1u << 20, 0xfff, 0x3f, true, 40) // 2^18 tuples, 4 sessions each a pass
+					 : mix(1u << 20);
 	nfw_detect_config c;
 	nfw_detect_config_default(&c);
-	if (control_bulk)
+	if (p == CONTROL_BULK)
 		c.parts = NFW_DETECT_ALL & ~NFW_DETECT_BEACON;
+	if (p == WORKER_BULK || p == WORKER_RECURRING)
+		c.parts = NFW_DETECT_BEACON;
 	nfw_detect *d = nfw_detect_create(&c);
 	uint64_t n = 0;
 	for (auto _ : state) {
@@ -100,6 +115,12 @@ run(benchmark::State &state, bool burst, bool control_bulk = false)
 	state.counters["flows/s"] = benchmark::Counter((double)n, benchmark::Counter::kIsRate);
 	state.counters["ns/flow"] = benchmark::Counter((double)n, benchmark::Counter::kIsRate |
 								  benchmark::Counter::kInvert);
+	if (p == WORKER_BULK || p == WORKER_RECURRING) { // per flow: how the tuple table answered
+		nfw_detect_stats st;
+		nfw_detect_stats_get(d, &st);
+		state.counters["refused/flow"] = (double)st.beacon_tuples_refused / (double)n;
+		state.counters["seen_lost/flow"] = (double)st.beacon_seen_lost / (double)n;
+	}
 	nfw_detect_free(d);
 }
 
@@ -118,7 +139,19 @@ BM_detect_burst(benchmark::State &state)
 void
 BM_control_bulk(benchmark::State &state)
 {
-	run(state, true, true);
+	run(state, true, CONTROL_BULK);
+}
+
+void
+BM_worker_bulk(benchmark::State &state)
+{
+	run(state, true, WORKER_BULK);
+}
+
+void
+BM_worker_recurring(benchmark::State &state)
+{
+	run(state, true, WORKER_RECURRING);
 }
 
 } // namespace
@@ -126,3 +159,5 @@ BM_control_bulk(benchmark::State &state)
 BENCHMARK(BM_detect_single)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_detect_burst)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_control_bulk)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_worker_bulk)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_worker_recurring)->Unit(benchmark::kMillisecond);

@@ -14,8 +14,9 @@
  *     Poisson arrivals look periodic: only ~35 % of theirs are);
  *   - jitter: MAD of the folded intervals / P; Bowley skew of them;
  *   - size regularity (coefficient of variation of bytes), persistence.
- * Events per tuple are capped (the newest 1024 kept) and tuples are capped
- * (beacon_max_tuples, refusals counted).
+ * Events per tuple are capped (the newest 64 kept, with the count and the
+ * first of all time) and tuples are capped (beacon_max_tuples, refusals
+ * counted): at most ~1.2 KB a tuple.
  *
  * Most tuples are seen once (a client's one visit to a site), and a beacon
  * needs a dozen sessions: a tuple gets its place in the tuple table (and
@@ -39,7 +40,14 @@
 
 #include "detect_priv.h"
 
-#define MAX_EVENTS 1024
+/*
+ * The newest MAX_EVENTS sessions of a tuple, a ring (grown 8, 16, 32, 64
+ * as a tuple lives): the interval statistics need a few dozen; the count
+ * and the first session of all time are in the tuple. A tuple's events
+ * take at most 1 KB, so a worker's beaconing state is bounded by
+ * beacon_max_tuples x ~1.2 KB (the tuple line, its key, its index slots).
+ */
+#define MAX_EVENTS 64
 
 struct bkey {
 	uint8_t src[16];
@@ -51,19 +59,31 @@ struct bkey {
 
 struct bevent {
 	uint64_t t;
-	uint64_t bytes;
+	uint32_t bytes;       /* saturated: a session of 4 GB is no beacon */
 	uint16_t sport;
 };
+_Static_assert(sizeof(struct bevent) == 16, "an event is 16 bytes");
 
+/*
+ * A tuple: one cache line. The index (8-byte slots: a tuple number and a
+ * signature, linear probing) finds it; the 64-bit tuple hash in the line
+ * is its identity (two of a million tuples share one with odds of 1 in
+ * 10^13), its key is in a parallel cold array (touched when the tuple is
+ * made or analysed). A session continuing the newest event adds to pend,
+ * written to the event when the next one comes: only a new session
+ * touches the event list.
+ */
 struct tuple {
-	struct bkey key;
-	uint64_t h;           /* tuple_hash: its home slot, for removal */
-	struct bevent *ev;
-	uint32_t n, cap;
-	uint64_t total;       /* events seen, including those dropped past MAX_EVENTS */
+	uint64_t h;           /* tuple_hash */
 	uint64_t last_end;
+	struct bevent *ev;    /* cap of them, n held, the oldest at head */
+	uint64_t pend;        /* bytes of the newest event's continuations, not yet in it */
+	uint64_t first;       /* the start of its first session */
+	uint32_t total;       /* events seen, including those the ring let go */
+	uint16_t n, cap, head;
 	uint16_t last_sport;
-};
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct tuple) == 64, "a tuple is one cache line");
 
 /* A tuple's first session, waiting for its second (32 bytes: two per bucket line). */
 struct bseen {
@@ -77,7 +97,9 @@ _Static_assert(sizeof(struct bseen) == 32, "two first sightings per cache line")
 struct beacon_state {
 	struct dslot *slot;
 	uint32_t mask;
-	struct tuple *t;
+	struct tuple *t;       /* n of max, and their keys */
+	void *t_mem;
+	struct bkey *keys;
 	uint32_t n, max;
 	struct bseen *seen;    /* seen_mask + 1 buckets of two */
 	uint32_t seen_mask;
@@ -95,7 +117,8 @@ beacon_create(const struct nfw_detect_config *c)
 		n <<= 1;
 	b->mask = n - 1;
 	b->slot = calloc(n, sizeof(*b->slot));
-	b->t = calloc(b->max, sizeof(*b->t));
+	b->t = detect_calloc_lines(b->max, sizeof(*b->t), &b->t_mem);
+	b->keys = calloc(b->max, sizeof(*b->keys));
 	uint32_t nb = 512;
 	while (nb < b->max / 2u && nb < (1u << 27))
 		nb <<= 1;
@@ -103,7 +126,7 @@ beacon_create(const struct nfw_detect_config *c)
 	b->seen = aligned_alloc(64, (size_t)nb * 2 * sizeof(*b->seen));
 	if (b->seen != NULL)
 		memset(b->seen, 0, (size_t)nb * 2 * sizeof(*b->seen));
-	if (b->slot == NULL || b->t == NULL || b->seen == NULL) {
+	if (b->slot == NULL || b->t == NULL || b->keys == NULL || b->seen == NULL) {
 		beacon_free(b);
 		return NULL;
 	}
@@ -117,7 +140,8 @@ beacon_free(struct beacon_state *b)
 		return;
 	for (uint32_t i = 0; b->t != NULL && i < b->n; i++)
 		free(b->t[i].ev);
-	free(b->t);
+	free(b->t_mem);
+	free(b->keys);
 	free(b->slot);
 	free(b->seen);
 	free(b);
@@ -126,42 +150,92 @@ beacon_free(struct beacon_state *b)
 static inline uint64_t
 tuple_hash(const struct fctx *x)
 {
-	return (x->hs * 0x9e3779b97f4a7c15ULL) ^ x->hd ^
-	       ((uint64_t)x->f->dst_port << 8 | x->f->proto) * 0xc2b2ae3d27d4eb4fULL;
+	return ((x->hs * 0x9e3779b97f4a7c15ULL) ^ x->hd ^
+		((uint64_t)x->f->dst_port << 8 | x->f->proto) * 0xc2b2ae3d27d4eb4fULL) | 1;
 }
 
+/* the hash the index works on (dslot: slot from its low bits, signature from its high ones) */
+static inline uint64_t
+index_hash(uint64_t h)
+{
+	return h ^ h >> 29;
+}
+
+static inline struct bseen *
+seen_bucket(const struct beacon_state *b, uint64_t h)
+{
+	return &b->seen[2 * ((uint32_t)(h >> 24) & b->seen_mask)];
+}
+
+/* wave 1: the index slot */
 void
 beacon_prefetch(struct nfw_detect *d, const struct fctx *x)
 {
 	const struct beacon_state *b = d->beacon;
 	if (!x->src_home || x->dst_home)
 		return;
+	__builtin_prefetch(&b->slot[(uint32_t)index_hash(tuple_hash(x)) & b->mask]);
+}
+
+/* wave 2: the tuple the index points at, or the first sightings' bucket */
+void
+beacon_prefetch_entries(struct nfw_detect *d, const struct fctx *x)
+{
+	const struct beacon_state *b = d->beacon;
+	if (!x->src_home || x->dst_home)
+		return;
 	uint64_t h = tuple_hash(x);
-	__builtin_prefetch(&b->slot[(uint32_t)(h ^ h >> 29) & b->mask]);
-	__builtin_prefetch(&b->seen[2 * ((uint32_t)(h >> 24) & b->seen_mask)]);
+	uint32_t idx = dslot_peek(b->slot, b->mask, index_hash(h));
+	if (idx != 0)
+		__builtin_prefetch(&b->t[idx - 1]);
+	else
+		__builtin_prefetch(seen_bucket(b, h));
+}
+
+static inline uint32_t
+sat32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* the newest event's continuations, into the event */
+static inline void
+pend_flush(struct tuple *t)
+{
+	if (t->pend != 0 && t->n > 0) {
+		struct bevent *e = &t->ev[(t->head + t->n - 1u) % t->cap];
+		e->bytes = sat32((uint64_t)e->bytes + t->pend);
+	}
+	t->pend = 0;
 }
 
 static bool
 event_push(struct tuple *t, uint64_t start, uint64_t bytes, uint16_t sport)
 {
-	if (t->n == t->cap) {
-		if (t->cap == MAX_EVENTS) { /* keep the newest */
-			memmove(t->ev, t->ev + MAX_EVENTS / 4, (MAX_EVENTS - MAX_EVENTS / 4) * sizeof(*t->ev));
-			t->n -= MAX_EVENTS / 4;
-		} else {
-			uint32_t nc = t->cap ? t->cap * 2 : 16;
-			struct bevent *e = realloc(t->ev, nc * sizeof(*e));
-			if (e == NULL)
-				return false;
-			t->ev = e;
-			t->cap = nc;
-		}
+	pend_flush(t);
+	if (t->n == t->cap && t->cap < MAX_EVENTS) { /* not yet a ring: head is 0 */
+		uint16_t nc = t->cap ? (uint16_t)(t->cap * 2) : 8;
+		struct bevent *e = realloc(t->ev, nc * sizeof(*e));
+		if (e == NULL)
+			return false;
+		t->ev = e;
+		t->cap = nc;
 	}
-	t->ev[t->n].t = start;
-	t->ev[t->n].bytes = bytes;
-	t->ev[t->n].sport = sport;
-	t->n++;
-	t->total++;
+	struct bevent *e;
+	if (t->n < t->cap) {
+		e = &t->ev[(t->head + t->n) % t->cap];
+		t->n++;
+	} else { /* the ring is full: the oldest goes */
+		e = &t->ev[t->head];
+		t->head = (uint16_t)((t->head + 1) % t->cap);
+	}
+	e->t = start;
+	e->bytes = sat32(bytes);
+	e->sport = sport;
+	if (t->total == 0)
+		t->first = start;
+	if (t->total < UINT32_MAX)
+		t->total++;
 	return true;
 }
 
@@ -182,8 +256,7 @@ static bool
 seen_check(struct nfw_detect *d, uint64_t h, const struct nfw_flow *f, struct bseen *first)
 {
 	struct beacon_state *b = d->beacon;
-	struct bseen *bk = &b->seen[2 * ((uint32_t)(h >> 24) & b->seen_mask)];
-	h |= 1; /* 0 marks an empty entry */
+	struct bseen *bk = seen_bucket(b, h); /* h is odd: 0 marks an empty entry */
 	for (unsigned w = 0; w < 2; w++) {
 		struct bseen *e = &bk[w];
 		if (e->h != h)
@@ -218,19 +291,13 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 	struct beacon_state *b = d->beacon;
 	if (!x->src_home || x->dst_home)
 		return; /* beacons leave the site */
-	struct bkey k;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.src, f->src_addr, 16);
-	memcpy(k.dst, f->dst_addr, 16);
-	k.dport = f->dst_port;
-	k.proto = f->proto;
-	uint64_t h = tuple_hash(x);
-	uint32_t i = (uint32_t)(h ^ h >> 29) & b->mask, sig = dslot_sig(h);
+	uint64_t h = tuple_hash(x), ih = index_hash(h);
+	uint32_t sig = dslot_sig(ih), i = (uint32_t)ih & b->mask;
 	struct tuple *t = NULL;
 	for (;; i = (i + 1) & b->mask) {
 		if (b->slot[i].idx == 0)
 			break;
-		if (b->slot[i].sig == sig && memcmp(&b->t[b->slot[i].idx - 1].key, &k, sizeof(k)) == 0) {
+		if (b->slot[i].sig == sig && b->t[b->slot[i].idx - 1].h == h) {
 			t = &b->t[b->slot[i].idx - 1];
 			break;
 		}
@@ -243,8 +310,12 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 			d->st.beacon_tuples_refused++;
 			return;
 		}
+		struct bkey *k = &b->keys[b->n];
+		memcpy(k->src, f->src_addr, 16);
+		memcpy(k->dst, f->dst_addr, 16);
+		k->dport = f->dst_port;
+		k->proto = f->proto;
 		t = &b->t[b->n];
-		t->key = k;
 		t->h = h;
 		b->slot[i].idx = ++b->n;
 		b->slot[i].sig = sig;
@@ -255,8 +326,7 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 		/* the same session, split by the exporter */
 		if (f->end_ms > t->last_end)
 			t->last_end = f->end_ms;
-		if (t->n > 0)
-			t->ev[t->n - 1].bytes += f->bytes;
+		t->pend += f->bytes;
 		return;
 	}
 	if (!event_push(t, f->start_ms, f->bytes, f->src_port))
@@ -301,11 +371,14 @@ quantile(const double *sorted, unsigned n, double q)
 }
 
 static void
-analyse(struct nfw_detect *d, struct tuple *t)
+analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 {
 	const struct nfw_detect_config *c = &d->cfg;
 	unsigned n = t->n;
+	pend_flush(t);
+	/* in time order; sorted, the oldest is first: the ring starts at 0 again */
 	qsort(t->ev, n, sizeof(*t->ev), cmp_ev);
+	t->head = 0;
 
 	/* one long-lived connection: most sessions on the same source port */
 	uint16_t *sp = malloc(n * sizeof(uint16_t));
@@ -378,31 +451,32 @@ analyse(struct nfw_detect *d, struct tuple *t)
 	double cv = mean > 0 ? sqrt(var / n) / mean : 0;
 	qsort(byt, n, sizeof(double), cmp_dbl);
 	double bytes_med = quantile(byt, n, 0.5);
-	double span_s = (double)(t->ev[n - 1].t - t->ev[0].t) / 1000.0;
+	uint64_t first = t->first < t->ev[0].t ? t->first : t->ev[0].t;
+	double span_s = (double)(t->ev[n - 1].t - first) / 1000.0;
 
 	if (on_share < c->beacon_min_on_period || jitter > c->beacon_max_jitter)
 		goto out;
 	double score = 45 * on_share + 20 * (1 - jitter / c->beacon_max_jitter) +
 		       15 * fmin(1.0, (double)t->total / 48.0) + 10 * fmin(1.0, span_s / 3600.0) +
 		       10 * (cv < 0.3 ? 1.0 : 0.3);
-	if (has_role(d, NFW_ROLE_CDN_SAAS, t->key.dst) || has_role(d, NFW_ROLE_NTP, t->key.dst))
+	if (has_role(d, NFW_ROLE_CDN_SAAS, key->dst) || has_role(d, NFW_ROLE_NTP, key->dst))
 		score *= 0.5;
 	struct nfw_finding *f = finding_new(d, NFW_FINDING_BEACONING);
 	if (f == NULL)
 		goto out;
-	memcpy(f->src, t->key.src, 16);
-	memcpy(f->dst, t->key.dst, 16);
+	memcpy(f->src, key->src, 16);
+	memcpy(f->dst, key->dst, 16);
 	f->has_src = f->has_dst = true;
-	f->dst_port = t->key.dport;
-	f->proto = t->key.proto;
-	f->first_ms = t->ev[0].t;
+	f->dst_port = key->dport;
+	f->proto = key->proto;
+	f->first_ms = first;
 	f->last_ms = t->ev[n - 1].t;
 	f->score = score;
 	char a[64], b[64];
 	snprintf(f->summary, sizeof(f->summary),
 		 "%s contacts %s:%u every %.0f s (MAD %.0f %%), %llu times over %.1f h, ~%.0f B each",
-		 nfw_addr_str(t->key.src, a, sizeof(a)), nfw_addr_str(t->key.dst, b, sizeof(b)),
-		 t->key.dport, p / 1000.0, jitter * 100, (unsigned long long)t->total, span_s / 3600.0,
+		 nfw_addr_str(key->src, a, sizeof(a)), nfw_addr_str(key->dst, b, sizeof(b)),
+		 key->dport, p / 1000.0, jitter * 100, (unsigned long long)t->total, span_s / 3600.0,
 		 bytes_med);
 	finding_ev(f, "connections", (double)t->total);
 	finding_ev(f, "period_s", p / 1000.0);
@@ -421,23 +495,17 @@ out:
 	free(byt);
 }
 
-static inline uint32_t
-home_slot(const struct beacon_state *b, uint64_t h)
-{
-	return (uint32_t)(h ^ h >> 29) & b->mask;
-}
-
 /* The index slot that holds tuple number idx (1-based). */
 static uint32_t
 slot_of(const struct beacon_state *b, uint32_t idx)
 {
-	uint32_t i = home_slot(b, b->t[idx - 1].h);
+	uint32_t i = (uint32_t)index_hash(b->t[idx - 1].h) & b->mask;
 	while (b->slot[i].idx != idx)
 		i = (i + 1) & b->mask;
 	return i;
 }
 
-/* Drop tuple i: its slot leaves by backward shift, the last tuple takes its place. */
+/* Drop tuple i: its slot leaves by backward shift, the last tuple (and key) takes its place. */
 static void
 tuple_drop(struct beacon_state *b, uint32_t i)
 {
@@ -446,7 +514,7 @@ tuple_drop(struct beacon_state *b, uint32_t i)
 		j = (j + 1) & b->mask;
 		if (b->slot[j].idx == 0)
 			break;
-		uint32_t home = home_slot(b, b->t[b->slot[j].idx - 1].h);
+		uint32_t home = (uint32_t)index_hash(b->t[b->slot[j].idx - 1].h) & b->mask;
 		bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 		if (!stays) {
 			b->slot[hole] = b->slot[j];
@@ -460,8 +528,10 @@ tuple_drop(struct beacon_state *b, uint32_t i)
 	if (i != last) {
 		b->slot[slot_of(b, last + 1)].idx = i + 1;
 		b->t[i] = b->t[last];
+		b->keys[i] = b->keys[last];
 	}
 	memset(&b->t[last], 0, sizeof(b->t[last]));
+	memset(&b->keys[last], 0, sizeof(b->keys[last]));
 	b->n--;
 }
 
@@ -478,7 +548,7 @@ beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 		if (t->last_end + idle_ms < d->now_ms) {
 			unsigned had = d->nfindings;
 			if (t->n >= d->cfg.beacon_min_events)
-				analyse(d, t);
+				analyse(d, t, &b->keys[i]);
 			if (d->nfindings > had)
 				detect_retire(d, &d->findings[d->nfindings - 1]);
 			tuple_drop(b, i); /* the last tuple is in i now: look at it next */
@@ -486,7 +556,7 @@ beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 			continue;
 		}
 		if (t->n >= d->cfg.beacon_min_events) {
-			analyse(d, t);
+			analyse(d, t, &b->keys[i]);
 			k++;
 		}
 		i++;

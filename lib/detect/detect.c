@@ -436,6 +436,8 @@ static void
 stage_entries(struct nfw_detect *d, const struct fctx *x, unsigned m)
 {
 	for (unsigned i = 0; i < m; i++) {
+		if (d->beacon != NULL)
+			beacon_prefetch_entries(d, &x[i]);
 		if (d->exfil != NULL)
 			exfil_prefetch_entries(d, &x[i]);
 		if (d->fanout != NULL)

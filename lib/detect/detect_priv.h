@@ -168,6 +168,7 @@ struct beacon_state *beacon_create(const struct nfw_detect_config *c);
 void beacon_free(struct beacon_state *b);
 void beacon_add(struct nfw_detect *d, const struct fctx *x);
 void beacon_prefetch(struct nfw_detect *d, const struct fctx *x);
+void beacon_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
 /* tuples [from, from + budget): the next one, or UINT32_MAX when all were seen */
 uint32_t beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget);
 

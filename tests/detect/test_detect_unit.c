@@ -153,6 +153,47 @@ test_beacon(void **state)
 	nfw_detect_free(db);
 	nfw_detect_free(dr);
 
+	/* 300 beats over 5 h: the tuple keeps its newest 64 sessions, the count
+	 * and the first of all time (the ring wraps four times, and again after
+	 * the run sorted it) */
+	d = mk(NULL);
+	t = T0;
+	uint64_t first = 0;
+	for (unsigned i = 0; i < 300; i++) {
+		t += (uint64_t)(60000 * (0.95 + 0.1 * u01()));
+		first = i == 0 ? t : first;
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_detect_add(d, &r);
+		if (i == 150)
+			assert_int_equal(run(d, &f), 1);
+	}
+	assert_int_equal(run(d, &f), 1);
+	assert_int_equal(ev(&f[0], "connections"), 300);
+	assert_int_equal(f[0].first_ms, first);
+	assert_int_equal(f[0].last_ms, t);
+	assert_true(fabs(ev(&f[0], "span_s") - (double)(t - first) / 1000) < 1e-9);
+	assert_true(fabs(ev(&f[0], "period_s") - 60) < 2);
+	nfw_detect_free(d);
+
+	/* each session exported as three records (split by active timeout): one
+	 * event of their summed bytes, the continuations of the newest one too */
+	d = mk(NULL);
+	t = T0;
+	for (unsigned i = 0; i < 30; i++) {
+		t += 60000;
+		for (unsigned k = 0; k < 3; k++) {
+			struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6,
+					       t + k * 1000, 1000, 100 + 10 * k + (i == 29 ? 1000 : 0), 2, 0x1b);
+			nfw_detect_add(d, &r);
+		}
+	}
+	assert_int_equal(run(d, &f), 1);
+	assert_int_equal(ev(&f[0], "connections"), 30);
+	assert_true(fabs(ev(&f[0], "bytes_median") - 330) < 1e-9);
+	/* 29 events of 330 B and the newest of 3330: mean 430, population sd sqrt(290000) */
+	assert_true(fabs(ev(&f[0], "bytes_cv") - sqrt(290000.0) / 430) < 1e-9);
+	nfw_detect_free(d);
+
 	/* the same rhythm on one connection (one source port): a keepalive */
 	d = mk(NULL);
 	t = T0;
