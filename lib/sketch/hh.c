@@ -3,7 +3,11 @@
  * Heavy hitters: a conservative-update count-min over every key and a
  * top-k of the largest estimates (nfw_sketch.h). An update is one
  * count-min pass that returns the new estimate; the heap is touched only
- * when that estimate beats the smallest one held. Heavy changers between
+ * when that estimate beats the smallest one held, and a held key moves in
+ * it only when its estimate has grown by 1/8 since it last moved (a few
+ * hot keys, ports or a site's busiest servers, take most updates: each
+ * used to sift to a leaf; bench_sketch BM_hh_add/200 14.8 -> 8.6 ns).
+ * Lists give every key at its estimate now. Heavy changers between
  * two epochs' sketches come from the union of their candidates, each
  * estimated in both (Krishnamurthy et al., sketch-based change detection,
  * with the top-k lists as the keys to ask about).
@@ -14,6 +18,8 @@
 #include <string.h>
 
 #include "nfw_sketch.h"
+
+#define HH_LAG 3 /* a held key's heap count trails its estimate by at most 1/8 */
 
 struct nfw_hh {
 	struct nfw_cms *cms;
@@ -58,7 +64,7 @@ nfw_hh_add(struct nfw_hh *h, uint64_t key, const uint8_t label[16], uint64_t cou
 {
 	uint64_t est = nfw_cms_add_est(h->cms, key, count);
 	if (est > nfw_topk_min(h->top))
-		nfw_topk_offer(h->top, key, label, est);
+		nfw_topk_offer_lazy(h->top, key, label, est, HH_LAG);
 }
 
 int
@@ -82,10 +88,20 @@ nfw_hh_merge(struct nfw_hh *dst, const struct nfw_hh *src)
 unsigned
 nfw_hh_list(const struct nfw_hh *h, struct nfw_topk_item *out, unsigned max)
 {
-	unsigned n = nfw_topk_list(h->top, out, max);
+	/* every key held, at its estimate now (held counts trail by up to 1/2^HH_LAG), largest first */
+	struct nfw_topk_item *all = malloc((size_t)h->k * sizeof(*all));
+	if (all == NULL)
+		return 0;
+	unsigned n = nfw_topk_list(h->top, all, h->k);
 	uint64_t bound = (uint64_t)ceil(M_E * (double)nfw_cms_total(h->cms) / nfw_cms_width(h->cms));
-	for (unsigned i = 0; i < n; i++)
-		out[i].error = bound < out[i].count ? bound : out[i].count;
+	for (unsigned i = 0; i < n; i++) {
+		all[i].count = nfw_cms_estimate(h->cms, all[i].key);
+		all[i].error = bound < all[i].count ? bound : all[i].count;
+	}
+	nfw_topk_items_sort(all, n);
+	n = n < max ? n : max;
+	memcpy(out, all, n * sizeof(*out));
+	free(all);
 	return n;
 }
 

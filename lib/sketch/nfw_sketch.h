@@ -112,6 +112,14 @@ void nfw_topk_add(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uin
  * or its value beats the smallest. For nfw_hh; error stays 0.
  */
 void nfw_topk_offer(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t value);
+/**
+ * The same, but a held key's count moves (and the heap with it) only when
+ * the value beats it by more than count >> lag (lag 0: any gain): a key
+ * that takes most updates moves once per 1/2^lag of growth, not each time.
+ * Held counts then trail their values by at most that share.
+ */
+void nfw_topk_offer_lazy(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t value,
+			 unsigned lag);
 /** Keys held now. */
 uint32_t nfw_topk_count(const struct nfw_topk *t);
 /** The smallest count held, 0 while fewer than k keys are held. */

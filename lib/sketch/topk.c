@@ -206,10 +206,17 @@ nfw_topk_add(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t
 void
 nfw_topk_offer(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t value)
 {
+	nfw_topk_offer_lazy(t, key, label, value, 0);
+}
+
+void
+nfw_topk_offer_lazy(struct nfw_topk *t, uint64_t key, const uint8_t label[16], uint64_t value, unsigned lag)
+{
 	struct islot *s = ifind(t, key);
 	if (s != NULL) {
 		uint32_t p = s->pos - 1;
-		if (value > t->heap[p].count) {
+		uint64_t c = t->heap[p].count;
+		if (value > c + (lag ? c >> lag : 0)) {
 			t->heap[p].count = value;
 			sift_down(t, p);
 		}
