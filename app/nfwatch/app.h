@@ -63,6 +63,7 @@ struct app_cfg {
 	char summary_json[1024];
 	char findings[1024];        /* stream findings as JSON lines ("" = no detection) */
 	char report[1024];          /* the findings report at exit */
+	char report_dir[1024];      /* where `save report` may write ("": report's directory, else cwd) */
 	char detect_config[1024];
 	unsigned epoch_s;           /* detectors run every epoch_s seconds */
 	struct nfw_prefix allow[APP_MAX_ALLOW];

@@ -16,7 +16,9 @@
  *     --segments DIR  --rotate MIN  --codec none|lz4|zstd
  *     --flows N (per shard)  --flow-idle S  --burst N  --ring N  --rxq N
  *     --rxd N  --mbufs N  --allow PREFIX (repeat)  --summary-json FILE
- *     --findings FILE.ndjson  --report FILE.json  --detect-config FILE  --epoch S
+ *     --findings FILE.ndjson  --report FILE.json  --report-dir DIR (where `save
+ *     report` may write; default: --report's directory, else the current one)
+ *     --detect-config FILE  --epoch S
  *     -i (the prompt)  --cmdline-file FILE  --ctl-socket PATH  --no-telemetry
  */
 #include <arpa/inet.h>
@@ -231,6 +233,7 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 		{ "summary-json", required_argument, NULL, 'j' },
 		{ "findings", required_argument, NULL, 'X' },
 		{ "report", required_argument, NULL, 'Y' },
+		{ "report-dir", required_argument, NULL, 'P' },
 		{ "detect-config", required_argument, NULL, 'Z' },
 		{ "epoch", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
@@ -299,8 +302,9 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 			break;
 		case 'X':
 		case 'Y':
+		case 'P':
 		case 'Z': {
-			char *dst = o == 'X' ? c->findings : o == 'Y' ? c->report : c->detect_config;
+			char *dst = o == 'X' ? c->findings : o == 'Y' ? c->report : o == 'P' ? c->report_dir : c->detect_config;
 			if (strlen(optarg) >= sizeof(c->findings)) {
 				fprintf(stderr, "nfwatch: path too long: %s\n", optarg);
 				return -1;
@@ -314,7 +318,7 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 			       "         [--duration S] [--stats-interval S] [--segments DIR] [--rotate MIN]\n"
 			       "         [--codec none|lz4|zstd] [--flows N] [--flow-idle S] [--burst N]\n"
 			       "         [--ring N] [--rxq N] [--rxd N] [--mbufs N] [--allow PREFIX]...\n"
-			       "         [--summary-json FILE] [--findings FILE.ndjson] [--report FILE.json]\n"
+			       "         [--summary-json FILE] [--findings FILE.ndjson] [--report FILE.json] [--report-dir DIR]\n"
 			       "         [--detect-config FILE] [--epoch S]\n"
 			       "         [-i | --interactive] [--cmdline-file FILE] [--ctl-socket PATH]\n"
 			       "         [--no-telemetry] [--detect]\n");

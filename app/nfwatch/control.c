@@ -347,6 +347,19 @@ control_open(struct app *a, struct control *c)
 		fprintf(stderr, "nfwatch: commands: out of memory\n");
 		return -1;
 	}
+	char dir[sizeof(a->cfg.report)];
+	snprintf(dir, sizeof(dir), "%s", a->cfg.report_dir);
+	if (dir[0] == '\0' && strchr(a->cfg.report, '/') != NULL) { /* --report's directory */
+		snprintf(dir, sizeof(dir), "%s", a->cfg.report);
+		*strrchr(dir, '/') = '\0';
+		if (dir[0] == '\0')
+			snprintf(dir, sizeof(dir), "/");
+	}
+	int rc = dir[0] != '\0' ? nfw_ctl_set_report_dir(c->ctl, dir) : 0;
+	if (rc != 0) {
+		fprintf(stderr, "nfwatch: report directory %s: %s\n", dir, strerror(-rc));
+		return -1;
+	}
 	c->main_thread = pthread_self();
 	return 0;
 }

@@ -6,6 +6,7 @@
  * range-checked by the grammar or here.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -602,22 +603,17 @@ h_save_report(struct nfw_ctl *c, const struct ctl_args *a, char *err, size_t err
 {
 	const struct nfw_finding *f;
 	struct nfw_ctl_window w;
-	const char *path = ctl_arg_s(a, "file");
-	char tmp[300];
+	char path[PATH_MAX];
 	int n = c->ops.findings(c->arg, &f, &w, err, errlen);
 	if (n < 0)
 		return NULL;
 	json_t *r = nfw_findings_report(f, (unsigned)n, w.first_ms, w.last_ms, w.packets, w.records, NULL);
 	if (r == NULL)
 		FAIL("out of memory");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int rc = json_dump_file(r, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int rc = ctl_save_json(c, ctl_arg_s(a, "file"), r, path, sizeof(path), err, errlen);
 	json_decref(r);
-	if (rc != 0 || rename(tmp, path) != 0) {
-		int e = errno;
-		remove(tmp);
-		FAIL("cannot write %s: %s", path, strerror(e));
-	}
+	if (rc != 0)
+		return NULL;
 	return ctl_msg("report: %d finding%s written to %s", n, n == 1 ? "" : "s", path);
 }
 

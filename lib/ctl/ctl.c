@@ -84,7 +84,12 @@ nfw_ctl_create(const struct nfw_ctl_ops *ops, void *arg)
 	c->ops = *ops;
 	c->arg = arg;
 	c->cmds = calloc(n, sizeof(*c->cmds));
-	if (c->cmds == NULL) {
+	c->report_dir = realpath(".", NULL);
+	if (c->report_dir == NULL)
+		c->report_dir = strdup("/nonexistent"); /* the start directory is gone: nowhere, until set */
+	if (c->cmds == NULL || c->report_dir == NULL) {
+		free(c->cmds);
+		free(c->report_dir);
 		free(c);
 		return NULL;
 	}
@@ -100,6 +105,7 @@ nfw_ctl_free(struct nfw_ctl *c)
 	if (c == NULL)
 		return;
 	free(c->cmds);
+	free(c->report_dir);
 	free(c);
 }
 

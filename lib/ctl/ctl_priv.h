@@ -39,6 +39,7 @@ struct nfw_ctl {
 	struct ctl_cmd *cmds;
 	unsigned ncmds;
 	bool quit;
+	char *report_dir;      /* realpath: where `save report` may write */
 };
 
 /* commands.c: the table */
@@ -50,6 +51,12 @@ const char *ctl_arg_s(const struct ctl_args *a, const char *name);
 uint64_t ctl_arg_u(const struct ctl_args *a, const char *name);
 
 /* a JSON string answer: "done", "paused", ... */
+/*
+ * save.c: j written to name inside the report directory (the path written
+ * in out), or -1 with a message in err.
+ */
+int ctl_save_json(struct nfw_ctl *c, const char *name, json_t *j, char *out, size_t outlen, char *err,
+		  size_t errlen);
 json_t *ctl_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

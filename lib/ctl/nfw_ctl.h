@@ -184,6 +184,14 @@ struct nfw_ctl;
 /** NULL on ENOMEM. Every op must be set (the tests' fake sets them all). */
 struct nfw_ctl *nfw_ctl_create(const struct nfw_ctl_ops *ops, void *arg);
 void nfw_ctl_free(struct nfw_ctl *c);
+/**
+ * Where `save report FILE` may write: FILE must be in dir or beneath it
+ * (resolved, so ".." and symbolic links do not lead out; relative names
+ * count from dir). The default is the directory the process was in at
+ * nfw_ctl_create. 0, or -errno (dir missing or not a directory).
+ */
+int nfw_ctl_set_report_dir(struct nfw_ctl *c, const char *dir);
+const char *nfw_ctl_report_dir(const struct nfw_ctl *c);
 
 enum nfw_ctl_status { NFW_CTL_OK = 0, NFW_CTL_ERROR = 1, NFW_CTL_QUIT = 2 };
 

@@ -59,7 +59,7 @@ show port stats all
 quit
 EOF
 timeout 120 "$app" --lcores '0@0,1@1,2@1,3@1' "${eal[@]}" --file-prefix nfwc1-$$ \
-	--vdev "net_pcap0,rx_pcap=$work/in.pcap" -- --mode full --segments "$work/seg" --detect --epoch 3600 \
+	--vdev "net_pcap0,rx_pcap=$work/in.pcap" -- --mode full --segments "$work/seg" --detect --epoch 3600 --report-dir "$work" \
 	--cmdline-file "$work/s1.cmd" --ctl-socket none >"$work/s1.out" 2>"$work/s1.err"
 rc=$?
 check "script run exit ($rc)" $([ $rc -eq 0 ]; echo $?)

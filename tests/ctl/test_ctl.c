@@ -4,6 +4,7 @@
  * JSON), typed-argument errors, merging of per-worker exporters and flows,
  * configuration changes reaching the appliance, and quit.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -532,23 +534,49 @@ test_findings_and_control(void **state)
 	j = jexec("show findings type beaconing");
 	assert_int_equal(json_array_size(j), 1);
 	json_decref(j);
-	char path[] = "/tmp/nfw_ctl_report_XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	char line[128];
+	/* reports go into the report directory (here a fresh one) or beneath it, nowhere else */
+	char dir[] = "/tmp/nfw_ctl_reports_XXXXXX", path[256], line[512], want[512];
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(nfw_ctl_set_report_dir(ctl, dir), 0);
+	assert_string_equal(nfw_ctl_report_dir(ctl), dir);
+	assert_int_equal(nfw_ctl_set_report_dir(ctl, "/nonexistent-dir"), -ENOENT);
+	snprintf(path, sizeof(path), "%s/r.json", dir);
 	snprintf(line, sizeof(line), "save report %s", path);
-	char want[200];
 	snprintf(want, sizeof(want), "report: 2 findings written to %s\n", path);
 	expect(line, NFW_CTL_OK, want);
+	expect(line, NFW_CTL_OK, want); /* replaced */
+	expect("save report r.json", NFW_CTL_OK, want); /* relative: from the report directory */
 	json_error_t je;
 	j = json_load_file(path, 0, &je);
 	assert_non_null(j);
 	assert_int_equal(json_array_size(json_object_get(j, "findings")), 2);
 	json_decref(j);
-	unlink(path);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	snprintf(want, sizeof(want), "error: cannot write /etc/nfw.json: outside the report directory %s\n", dir);
+	expect("save report /etc/nfw.json", NFW_CTL_ERROR, want);
+	snprintf(want, sizeof(want), "error: cannot write ../r.json: outside the report directory %s\n", dir);
+	expect("save report ../r.json", NFW_CTL_ERROR, want);
+	/* a link inside that points out, a link as the file itself, a directory */
+	char sub[300], link[300];
+	snprintf(sub, sizeof(sub), "%s/out", dir);
+	assert_int_equal(symlink("/etc", sub), 0);
+	snprintf(want, sizeof(want), "error: cannot write out/passwd: outside the report directory %s\n", dir);
+	expect("save report out/passwd", NFW_CTL_ERROR, want);
+	snprintf(link, sizeof(link), "%s/l.json", dir);
+	assert_int_equal(symlink("/tmp/nfw_ctl_elsewhere.json", link), 0);
+	snprintf(want, sizeof(want), "error: cannot write %s: it exists and is not a regular file\n", link);
+	expect("save report l.json", NFW_CTL_ERROR, want);
+	assert_int_equal(access("/tmp/nfw_ctl_elsewhere.json", F_OK), -1);
+	snprintf(want, sizeof(want), "error: cannot write %s: it exists and is not a regular file\n", sub);
+	expect("save report out", NFW_CTL_ERROR, want);
 	expect("save report /nonexistent-dir/r.json", NFW_CTL_ERROR,
 	       "error: cannot write /nonexistent-dir/r.json: No such file or directory\n");
+	unlink(path);
+	unlink(sub);
+	unlink(link);
+	assert_int_equal(rmdir(dir), 0); /* nothing else was left behind (no temporary files) */
 
 	expect("stop", NFW_CTL_OK, "workers paused (state kept; 'start' resumes)\n");
 	expect("stop", NFW_CTL_ERROR, "error: workers already paused\n");
