@@ -16,7 +16,9 @@
  * megabyte an hour) alone however long it runs. A finding is kept when it
  * is made (detect_retire): the burst stays reported after it slides out.
  * Pairs with no flow, and hosts with no upload, for exfil_idle_s are dropped
- * at the next run (their tables would otherwise fill for good).
+ * at the next run (their tables would otherwise fill for good); when the
+ * pair table is three quarters full, so are pairs that never sent a
+ * megabyte (small_pair_cutoff).
  */
 #include <math.h>
 #include <stdio.h>
@@ -404,25 +406,51 @@ pair_index_rebuild(struct exfil_state *s)
 	}
 }
 
+/*
+ * The pair table more than three quarters full: which small pairs (under
+ * TRACK_BYTES in all, no buckets) make room. Those quiet for an hour, or
+ * all of them when that is not enough: a busy link fills the table with
+ * pairs that each sent a few kilobytes, and would otherwise refuse every
+ * new pair, the next upload among them, until exfil_idle_s (a day) passes.
+ * A small pair dropped that comes back starts again (its kilobytes lost,
+ * and after the data's first hour it counts as a first contact).
+ */
+static uint64_t
+small_pair_cutoff(const struct exfil_state *s, uint64_t now_ms)
+{
+	const uint64_t quiet_ms = 3600000;
+	if (s->n <= s->max / 4 * 3)
+		return 0; /* no pressure: none */
+	uint32_t quiet = 0;
+	for (uint32_t i = 0; i < s->n; i++)
+		quiet += s->p[i].bucket == NULL && s->p[i].last_ms + quiet_ms < now_ms;
+	return s->n - quiet <= s->max / 4 * 3 && now_ms > quiet_ms ? now_ms - quiet_ms : UINT64_MAX;
+}
+
 void
 exfil_run(struct nfw_detect *d)
 {
 	struct exfil_state *s = d->exfil;
 	const uint64_t idle_ms = (uint64_t)(d->cfg.exfil_idle_s * 1000);
+	const uint64_t small_before = small_pair_cutoff(s, d->now_ms); /* small pairs quiet since: dropped */
 	uint32_t kept = 0;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct pair *p = &s->p[i];
 		struct nfw_finding *f = pair_eval(d, p);
 		if (f != NULL)
 			detect_retire(d, f); /* kept when made: the burst stays reported after it slides out */
-		if (p->last_ms + idle_ms >= d->now_ms) {
+		bool idle = p->last_ms + idle_ms < d->now_ms;
+		if (!idle && (p->bucket != NULL || p->last_ms >= small_before)) {
 			if (kept != i)
 				s->p[kept] = *p;
 			kept++;
 			continue;
 		}
 		free(p->bucket);
-		d->st.exfil_pairs_expired++;
+		if (idle)
+			d->st.exfil_pairs_expired++;
+		else
+			d->st.exfil_pairs_evicted++;
 	}
 	if (kept != s->n) {
 		memset(&s->p[kept], 0, (size_t)(s->n - kept) * sizeof(*s->p));

@@ -216,6 +216,7 @@ struct nfw_detect_stats {
 	uint64_t fanout_sources_expired;  /**< dropped after scan_idle_s without a flow */
 	uint64_t exfil_pairs_refused;
 	uint64_t exfil_pairs_expired;     /**< dropped after exfil_idle_s without a flow */
+	uint64_t exfil_pairs_evicted;     /**< small pairs (< 1 MB) dropped to make room in a full table */
 	uint64_t exfil_hosts_expired;     /**< hosts (hourly baselines) dropped after exfil_idle_s
 					       without an upload */
 	uint64_t vol_dsts_expired;        /**< dropped after vol_idle_s without a flow */

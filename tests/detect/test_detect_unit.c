@@ -505,6 +505,54 @@ test_exfil_window_slides(void **state)
 	nfw_detect_free(d);
 }
 
+/*
+ * A busy link fills the pair table (4096 pairs here) with pairs of a few
+ * kilobytes: at the next run the small ones quiet for an hour make room,
+ * and the upload that came after is found (it was refused for good).
+ */
+static void
+test_exfil_table_full(void **state)
+{
+	(void)state;
+	struct nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	c.fanout_max_sources = 1024; /* 4096 pairs, 1024 hosts */
+	struct nfw_detect *d = nfw_detect_create(&c);
+	const struct nfw_finding *f;
+	struct nfw_detect_stats st;
+	/* 4095 pairs of 1 KB and one backup-sized pair (2 MB), 1000 hosts */
+	for (unsigned i = 0; i < 4096; i++) {
+		struct nfw_flow r = fl(0x0a000100 + i % 1000, 0x60000000 + i, 40000, 443, 6, T0 + i, 1000,
+				       i == 7 ? 2000000 : 1000, 4, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	/* two hours on: a new pair is refused while the table is full */
+	uint64_t t = T0 + 2 * 3600000ull;
+	struct nfw_flow r0 = fl(0x0a000022, 0xcb0071c8, 41999, 443, 6, t, 1000, 10000000, 7000, 0x1b);
+	nfw_detect_add(d, &r0);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.exfil_pairs_refused, 1);
+	assert_int_equal(run(d, &f), 0);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.exfil_pairs_evicted, 4095); /* every small one; the 2 MB pair stays */
+	assert_int_equal(st.exfil_pairs_expired, 0);
+	for (unsigned i = 0; i < 40; i++) {
+		t += 5000 + (uint64_t)(50000 * u01());
+		struct nfw_flow r = fl(0x0a000022, 0xcb0071c8, (uint16_t)(42000 + i), 443, 6, t, 30000, 10000000,
+				       7000, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	unsigned n = run(d, &f);
+	const struct nfw_finding *x = find_type(f, n, NFW_FINDING_EXFILTRATION);
+	assert_non_null(x);
+	assert_string_equal(x->id, "exfiltration-10.0.0.34-203.0.113.200----");
+	assert_int_equal(ev(x, "bytes_out"), 400000000.0);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.exfil_pairs_refused, 1);
+	assert_int_equal(st.exfil_pairs_evicted, 4095);
+	nfw_detect_free(d);
+}
+
 static void
 test_exfil_dns_flood(void **state)
 {
@@ -632,6 +680,7 @@ main(void)
 		cmocka_unit_test(test_exfil_dns_flood),
 		cmocka_unit_test(test_exfil_baseline),
 		cmocka_unit_test(test_exfil_window_slides),
+		cmocka_unit_test(test_exfil_table_full),
 	};
 	return cmocka_run_group_tests_name("detect_unit", tests, NULL, NULL);
 }
