@@ -24,7 +24,11 @@
  * first sightings, 2-way buckets of one cache line, no allocation: a tuple
  * seen once costs that line. A first sighting pushed out of its bucket by
  * two newer ones is counted (beacon_seen_lost; most are tuples that never
- * come back); if its tuple does come back, it starts at that session.
+ * come back); if its tuple does come back, it starts at that session. On
+ * a busy link (more new tuples a second than the table holds in
+ * SEEN_WAIT_S) a newcomer to a full bucket is admitted only by chance
+ * (seen_admit; the rest counted in beacon_seen_skipped), so sightings wait
+ * long enough to meet a beacon's next session.
  *
  * A tuple with no session for beacon_idle_s (by detect_clock) is
  * dropped when a run passes it: its slot leaves the index by backward
@@ -103,7 +107,13 @@ struct beacon_state {
 	uint32_t n, max;
 	struct bseen *seen;    /* seen_mask + 1 buckets of two */
 	uint32_t seen_mask;
+	/* admission of first sightings to a full bucket (seen_admit) */
+	uint32_t admit;        /* the chance, x 2^32 (UINT32_MAX: always) */
+	uint64_t win_ms, win_new; /* this minute's start (flow time) and its new sightings */
+	uint64_t rng;
 };
+
+#define SEEN_WAIT_S 900    /* how long first sightings should wait, on a busy link */
 
 struct beacon_state *
 beacon_create(const struct nfw_detect_config *c)
@@ -123,6 +133,8 @@ beacon_create(const struct nfw_detect_config *c)
 	while (nb < b->max / 2u && nb < (1u << 27))
 		nb <<= 1;
 	b->seen_mask = nb - 1;
+	b->admit = UINT32_MAX;
+	b->rng = 0x9e3779b97f4a7c15ULL;
 	b->seen = aligned_alloc(64, (size_t)nb * 2 * sizeof(*b->seen));
 	if (b->seen != NULL)
 		memset(b->seen, 0, (size_t)nb * 2 * sizeof(*b->seen));
@@ -247,6 +259,38 @@ sat48(uint64_t v)
 }
 
 /*
+ * Whether a new first sighting takes a place (free: a way was empty). A
+ * first sighting pushed out by the newest lasts capacity / (new sightings
+ * a second): on a busy link, seconds, and a beacon's first session would
+ * never meet its second. So to a full bucket a sighting is admitted only
+ * with the chance that makes sightings last SEEN_WAIT_S, measured each
+ * minute (of flow time): the other sightings wait long enough, and a
+ * beacon, trying once a session, gets its tuple after about 1 / chance
+ * sessions (at 50 000 new tuples a second and a million places, ~45)
+ * instead of never. An idle link admits every one.
+ */
+static bool
+seen_admit(struct beacon_state *b, uint64_t now_ms, bool free)
+{
+	b->win_new++;
+	if (b->win_ms == 0 || now_ms < b->win_ms)
+		b->win_ms = now_ms;
+	else if (now_ms >= b->win_ms + 60000) {
+		double rate = (double)b->win_new * 1000.0 / (double)(now_ms - b->win_ms);
+		double chance = (double)(2 * (b->seen_mask + 1u)) / (rate * SEEN_WAIT_S);
+		b->admit = chance >= 1 ? UINT32_MAX : (uint32_t)(chance * 4294967296.0);
+		b->win_ms = now_ms;
+		b->win_new = 0;
+	}
+	if (free || b->admit == UINT32_MAX)
+		return true;
+	b->rng ^= b->rng << 13; /* xorshift64 */
+	b->rng ^= b->rng >> 7;
+	b->rng ^= b->rng << 17;
+	return (uint32_t)(b->rng >> 32) < b->admit;
+}
+
+/*
  * A tuple not in the tuple table: its first session is kept as a first
  * sighting. True at its second session: *first is the first (cleared from
  * the bucket), for the tuple to be created with it as its first event.
@@ -272,8 +316,12 @@ seen_check(struct nfw_detect *d, uint64_t h, const struct nfw_flow *f, struct bs
 		e->h = 0;
 		return true;
 	}
-	/* first sighting: an empty way, else the one waiting longest */
+	/* first sighting: an empty way, else (if admitted) the one waiting longest */
 	struct bseen *v = bk[0].h == 0 ? &bk[0] : bk[1].h == 0 ? &bk[1] : bk[0].end <= bk[1].end ? &bk[0] : &bk[1];
+	if (!seen_admit(b, f->start_ms, v->h == 0)) {
+		d->st.beacon_seen_skipped++;
+		return false;
+	}
 	if (v->h != 0)
 		d->st.beacon_seen_lost++;
 	v->h = h;

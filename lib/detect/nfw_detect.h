@@ -210,6 +210,8 @@ struct nfw_detect_stats {
 	uint64_t beacon_tuples_refused;   /**< tuple table full */
 	uint64_t beacon_seen_lost;        /**< first sightings pushed out of their bucket (most
 					       are tuples seen once that never return) */
+	uint64_t beacon_seen_skipped;     /**< first sightings not kept: the table was busy (each
+					       is kept with the chance that lets sightings wait ~15 min) */
 	uint64_t beacon_tuples_expired;   /**< dropped after beacon_idle_s without a session */
 	uint64_t fanout_sources;
 	uint64_t fanout_sources_refused;  /**< source table full */

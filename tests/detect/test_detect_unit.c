@@ -214,6 +214,49 @@ test_beacon(void **state)
 }
 
 /*
+ * First sightings under pressure: a beacon every 60 s among 6000 new
+ * one-shot tuples a minute, where the table of first sightings holds 1024
+ * (beacon_max_tuples 1024): a first sighting pushed out by the newest
+ * would last ~10 s, and the beacon's would never meet its second session.
+ * Admitted with the probability that keeps sightings ~15 minutes, the
+ * beacon's tuple is made within a few dozen sessions and found.
+ */
+static void
+test_beacon_busy(void **state)
+{
+	(void)state;
+	struct nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	c.beacon_max_tuples = 1024;
+	c.parts = NFW_DETECT_BEACON;
+	struct nfw_detect *d = nfw_detect_create(&c);
+	const struct nfw_finding *f;
+	uint64_t t = T0;
+	uint32_t other = 0;
+	for (unsigned i = 0; i < 360; i++) {
+		for (unsigned k = 0; k < 6000; k++, other++) { /* one-shot tuples, spread over the minute */
+			struct nfw_flow r = fl(0x0a000100 + other % 251, 0x60000000 + other, 50000, 443, 6,
+					       t + k * 10, 200, 900, 3, 0x1b);
+			nfw_detect_add(d, &r);
+		}
+		t += (uint64_t)(60000 * (0.95 + 0.1 * u01()));
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	unsigned n = run(d, &f);
+	const struct nfw_finding *x = find_type(f, n, NFW_FINDING_BEACONING);
+	assert_non_null(x);
+	assert_string_equal(x->id, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
+	assert_true(ev(x, "connections") >= 100);
+	print_message("busy beacon: %.0f of 360 sessions tracked\n", ev(x, "connections"));
+	struct nfw_detect_stats st;
+	nfw_detect_stats_get(d, &st);
+	assert_true(st.beacon_seen_skipped > 2000000); /* most one-shot sightings were not admitted */
+	assert_true(st.beacon_tuples <= 1024);
+	nfw_detect_free(d);
+}
+
+/*
  * A beaconing tuple idle for beacon_idle_s is dropped at the next run; a
  * beacon among them keeps its finding in every later run. 3000 tuples of
  * two sessions are dropped around 3000 that stay: the index must still find
@@ -681,6 +724,7 @@ main(void)
 		cmocka_unit_test(test_exfil_baseline),
 		cmocka_unit_test(test_exfil_window_slides),
 		cmocka_unit_test(test_exfil_table_full),
+		cmocka_unit_test(test_beacon_busy),
 	};
 	return cmocka_run_group_tests_name("detect_unit", tests, NULL, NULL);
 }
