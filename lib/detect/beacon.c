@@ -30,6 +30,13 @@
  * (seen_admit; the rest counted in beacon_seen_skipped), so sightings wait
  * long enough to meet a beacon's next session.
  *
+ * A busy site fills the tuple table with tuples that come back (clients
+ * and their usual servers) and would refuse every later one, a new beacon
+ * among them, until they go idle (hours, or never). A run that finds the
+ * table more than 3/4 full makes room down to half: tuples analysed and not
+ * periodic, and tuples too short to analyse that had no session for an
+ * hour go (beacon_tuples_evicted; one that comes back starts again).
+ *
  * A tuple with no session for beacon_idle_s (by detect_clock) is
  * dropped when a run passes it: its slot leaves the index by backward
  * shift, the last tuple moves into its place. A tuple dropped while it
@@ -111,6 +118,7 @@ struct beacon_state {
 	uint32_t admit;        /* the chance, x 2^32 (UINT32_MAX: always) */
 	uint64_t win_ms, win_new; /* this minute's start (flow time) and its new sightings */
 	uint64_t rng;
+	bool pressure;         /* this run: more than 3/4 of max tuples held */
 };
 
 #define SEEN_WAIT_S 900    /* how long first sightings should wait, on a busy link */
@@ -589,6 +597,8 @@ beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 	struct beacon_state *b = d->beacon;
 	const uint64_t idle_ms = (uint64_t)(d->cfg.beacon_idle_s * 1000);
 	uint32_t i = from, looked = 0;
+	if (from == 0) /* a run begins: is the table under pressure? */
+		b->pressure = b->n > b->max / 4 * 3;
 	/* budget counts analyses; a tuple too short to analyse costs a compare,
 	 * and at most 1024 per budget unit are looked at (a sequential scan) */
 	for (uint32_t k = 0; i < b->n && k < budget && looked / 1024 < budget; looked++) {
@@ -603,9 +613,18 @@ beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 			d->st.beacon_tuples_expired++;
 			continue;
 		}
+		bool beacon = false;
 		if (t->n >= d->cfg.beacon_min_events) {
+			unsigned had = d->nfindings;
 			analyse(d, t, &b->keys[i]);
+			beacon = d->nfindings > had;
 			k++;
+		}
+		if (b->pressure && b->n > b->max / 2 && !beacon &&
+		    (t->n >= d->cfg.beacon_min_events || t->last_end + 3600000 < d->now_ms)) {
+			tuple_drop(b, i);
+			d->st.beacon_tuples_evicted++;
+			continue;
 		}
 		i++;
 	}

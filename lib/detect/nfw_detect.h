@@ -213,6 +213,8 @@ struct nfw_detect_stats {
 	uint64_t beacon_seen_skipped;     /**< first sightings not kept: the table was busy (each
 					       is kept with the chance that lets sightings wait ~15 min) */
 	uint64_t beacon_tuples_expired;   /**< dropped after beacon_idle_s without a session */
+	uint64_t beacon_tuples_evicted;   /**< dropped to make room in a table 3/4 full: not periodic,
+					       or too short and an hour quiet */
 	uint64_t fanout_sources;
 	uint64_t fanout_sources_refused;  /**< source table full */
 	uint64_t fanout_sources_expired;  /**< dropped after scan_idle_s without a flow */

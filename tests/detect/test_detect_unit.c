@@ -62,6 +62,17 @@ mk(const char *backup)
 	return nfw_detect_create(&c);
 }
 
+/* beaconing alone (a worker's part), with a small table */
+static struct nfw_detect *
+mk_beacons(uint32_t max_tuples)
+{
+	struct nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	c.beacon_max_tuples = max_tuples;
+	c.parts = NFW_DETECT_BEACON;
+	return nfw_detect_create(&c);
+}
+
 /* every run twice: at once, and in slices of one tuple (as a worker runs it): the same findings */
 static unsigned
 run(struct nfw_detect *d, const struct nfw_finding **f)
@@ -225,11 +236,7 @@ static void
 test_beacon_busy(void **state)
 {
 	(void)state;
-	struct nfw_detect_config c;
-	nfw_detect_config_default(&c);
-	c.beacon_max_tuples = 1024;
-	c.parts = NFW_DETECT_BEACON;
-	struct nfw_detect *d = nfw_detect_create(&c);
+	struct nfw_detect *d = mk_beacons(1024);
 	const struct nfw_finding *f;
 	uint64_t t = T0;
 	uint32_t other = 0;
@@ -253,6 +260,51 @@ test_beacon_busy(void **state)
 	nfw_detect_stats_get(d, &st);
 	assert_true(st.beacon_seen_skipped > 2000000); /* most one-shot sightings were not admitted */
 	assert_true(st.beacon_tuples <= 1024);
+	nfw_detect_free(d);
+}
+
+/*
+ * A full tuple table (1024) of clients calling their usual servers at
+ * random: the run that finds it full drops those analysed and not periodic
+ * down to half, and a beacon that starts afterwards gets its tuple (it was
+ * refused for as long as the others stayed busy).
+ */
+static void
+test_beacon_table_full(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk_beacons(1024);
+	const struct nfw_finding *f;
+	struct nfw_detect_stats st;
+	uint64_t end = T0;
+	for (unsigned j = 0; j < 1024; j++) {
+		uint64_t t = T0;
+		for (unsigned r = 0; r < 15; r++) { /* Poisson, a mean of 8 minutes */
+			t += 1000 + (uint64_t)(-480000 * log(1 - u01()));
+			struct nfw_flow x = fl(0x0a000100 + j % 200, 0x60000000 + j, (uint16_t)(30000 + r), 443, 6, t,
+					       500, 4000, 8, 0x1b);
+			nfw_detect_add(d, &x);
+			end = t > end ? t : end;
+		}
+	}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_tuples, 1024);
+	assert_int_equal(run(d, &f), 0);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_tuples_evicted, 512);
+	uint64_t t = end;
+	for (unsigned i = 0; i < 40; i++) {
+		t += 60000;
+		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_tuples_refused, 0);
+	unsigned n = run(d, &f);
+	const struct nfw_finding *x = find_type(f, n, NFW_FINDING_BEACONING);
+	assert_non_null(x);
+	assert_string_equal(x->id, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
+	assert_int_equal(ev(x, "connections"), 40);
 	nfw_detect_free(d);
 }
 
@@ -725,6 +777,7 @@ main(void)
 		cmocka_unit_test(test_exfil_window_slides),
 		cmocka_unit_test(test_exfil_table_full),
 		cmocka_unit_test(test_beacon_busy),
+		cmocka_unit_test(test_beacon_table_full),
 	};
 	return cmocka_run_group_tests_name("detect_unit", tests, NULL, NULL);
 }
