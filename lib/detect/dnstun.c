@@ -9,6 +9,10 @@
  * resolvers role. A client is reported when its DNS flows are
  * far above its peers' (>= dns_min_flows and >= 20 x the median client)
  * and its requests are large (mean >= dns_min_request bytes per packet).
+ * A run that finds the client table 3/4 full drops, down to half, clients
+ * still below dns_min_flows (dns_clients_evicted; one that comes back
+ * starts again): a site with more clients than places would otherwise
+ * refuse every later one, a tunnel among them, until they went idle.
  */
 #include <math.h>
 #include <stdio.h>
@@ -231,11 +235,16 @@ dns_run(struct nfw_detect *d)
 	double median = (double)fl[nc / 2];
 	free(fl);
 	const uint64_t idle_ms = (uint64_t)(cfg->dns_idle_s * 1000);
+	const bool pressure = s->n > s->max / 4 * 3;
 	uint32_t kept = 0;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct client *c = &s->c[i];
 		struct nfw_finding *f = client_eval(d, c, median);
-		if (c->last_ms + idle_ms >= d->now_ms || c->served > 0) {
+		bool idle = c->last_ms + idle_ms < d->now_ms && c->served == 0;
+		/* a full table: clients below dns_min_flows (not resolvers) make room, down to half */
+		bool evict = !idle && pressure && kept + (s->n - i) > s->max / 2 && f == NULL && c->served == 0 &&
+			     (double)c->flows < cfg->dns_min_flows;
+		if (!idle && !evict) {
 			if (kept != i)
 				s->c[kept] = *c;
 			kept++;
@@ -244,7 +253,10 @@ dns_run(struct nfw_detect *d)
 		if (f != NULL)
 			detect_retire(d, f);
 		nfw_hll_free(c->clients_of);
-		d->st.dns_clients_expired++;
+		if (idle)
+			d->st.dns_clients_expired++;
+		else
+			d->st.dns_clients_evicted++;
 	}
 	if (kept != s->n) {
 		memset(&s->c[kept], 0, (size_t)(s->n - kept) * sizeof(*s->c));

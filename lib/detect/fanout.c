@@ -29,7 +29,12 @@
  * scan_idle_s (by detect_clock) is dropped at the next run (its
  * finding kept, detect_retire), and the prefilter's counts are halved
  * once per scan_idle_s, so the sources a link saw last month do not all
- * end up past it.
+ * end up past it. A busy link fills the table with clients past the
+ * prefilter by sheer volume, and a scanner that comes later would be
+ * refused until they go idle (a day): a run that finds it 3/4 full drops,
+ * down to half, the sources whose shares rule out both findings
+ * (fanout_sources_evicted). A busy client comes back at its next flow; a
+ * scanner refused meanwhile gets in at its next attempt after the run.
  */
 #include <math.h>
 #include <stdio.h>
@@ -237,15 +242,35 @@ ports_str(const struct nfw_top8 *t, char *buf, size_t len)
 }
 
 /* One tracked source: its finding (NULL: none, or the list is full). */
+/* failed TCP attempts, plus UDP / ICMP probes that got no reply, of all attempts */
+static double
+src_fail_share(const struct src *x)
+{
+	double unanswered = x->udp > x->replies ? (double)(x->udp - x->replies) : 0;
+	return fmin(1.0, ((double)x->failed + unanswered) / x->attempts);
+}
+
+/* an internal source mostly on admin ports */
+static bool
+src_home_admin(const struct nfw_detect *d, const struct src *x)
+{
+	return is_home(d, x->addr) && (uint64_t)x->admin * 2 >= x->attempts;
+}
+
+/* whether either finding can follow from its shares as they are */
+static bool
+src_may_find(const struct nfw_detect *d, const struct src *x)
+{
+	return src_home_admin(d, x) || src_fail_share(x) >= 0.3;
+}
+
 static struct nfw_finding *
 src_eval(struct nfw_detect *d, const struct src *x)
 {
 	const struct nfw_detect_config *c = &d->cfg;
-	/* failed TCP attempts, plus UDP / ICMP probes that got no reply */
-	double unanswered = x->udp > x->replies ? (double)(x->udp - x->replies) : 0;
-	double fail_share = fmin(1.0, ((double)x->failed + unanswered) / x->attempts);
-	bool home_admin = is_home(d, x->addr) && (uint64_t)x->admin * 2 >= x->attempts;
-	if (!home_admin && fail_share < 0.3)
+	double fail_share = src_fail_share(x);
+	bool home_admin = src_home_admin(d, x);
+	if (!src_may_find(d, x))
 		return NULL; /* neither finding can follow: the counts below are not needed */
 	double nd = nfw_hll_regs_count(x->dsts, HLL_P), np = nfw_hll_regs_count(x->ports, HLL_P);
 	double nad = nfw_hll_regs_count(x->admin_dsts, HLL_P);
@@ -325,12 +350,16 @@ fanout_run(struct nfw_detect *d)
 {
 	struct fanout_state *s = d->fanout;
 	const uint64_t idle_ms = (uint64_t)(d->cfg.scan_idle_s * 1000);
+	const bool pressure = s->n > s->max / 4 * 3;
 	uint32_t kept = 0;
 
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct src *x = &s->s[i];
 		struct nfw_finding *f = src_eval(d, x);
-		if (x->last_ms + idle_ms >= d->now_ms) {
+		bool idle = x->last_ms + idle_ms < d->now_ms;
+		/* a full table: sources whose shares rule out both findings make room, down to half */
+		bool evict = !idle && pressure && kept + (s->n - i) > s->max / 2 && !src_may_find(d, x);
+		if (!idle && !evict) {
 			if (kept != i)
 				s->s[kept] = *x;
 			kept++;
@@ -338,7 +367,10 @@ fanout_run(struct nfw_detect *d)
 		}
 		if (f != NULL)
 			detect_retire(d, f);
-		d->st.fanout_sources_expired++;
+		if (idle)
+			d->st.fanout_sources_expired++;
+		else
+			d->st.fanout_sources_evicted++;
 	}
 	if (kept != s->n) {
 		memset(&s->s[kept], 0, (size_t)(s->n - kept) * sizeof(*s->s));

@@ -218,6 +218,8 @@ struct nfw_detect_stats {
 	uint64_t fanout_sources;
 	uint64_t fanout_sources_refused;  /**< source table full */
 	uint64_t fanout_sources_expired;  /**< dropped after scan_idle_s without a flow */
+	uint64_t fanout_sources_evicted;  /**< dropped to make room in a table 3/4 full: their
+					       shares ruled out both findings */
 	uint64_t exfil_pairs_refused;
 	uint64_t exfil_pairs_expired;     /**< dropped after exfil_idle_s without a flow */
 	uint64_t exfil_pairs_evicted;     /**< small pairs (< 1 MB) dropped to make room in a full table */
@@ -226,6 +228,8 @@ struct nfw_detect_stats {
 	uint64_t vol_dsts_expired;        /**< dropped after vol_idle_s without a flow */
 	uint64_t dns_clients_refused;
 	uint64_t dns_clients_expired;     /**< dropped after dns_idle_s without a DNS flow */
+	uint64_t dns_clients_evicted;     /**< dropped to make room in a table 3/4 full: below
+					       dns_min_flows */
 };
 
 struct nfw_detect;

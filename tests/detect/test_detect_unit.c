@@ -73,6 +73,31 @@ mk_beacons(uint32_t max_tuples)
 	return nfw_detect_create(&c);
 }
 
+/* every detector, tables for max_sources sources (x 4 exfiltration pairs) */
+static struct nfw_detect *
+mk_small(uint32_t max_sources)
+{
+	struct nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	c.fanout_max_sources = max_sources;
+	return nfw_detect_create(&c);
+}
+
+static unsigned run(struct nfw_detect *d, const struct nfw_finding **f);
+static const struct nfw_finding *find_type(const struct nfw_finding *f, unsigned n, unsigned type);
+
+/* a run: the one finding of a type it must have, with its id */
+static const struct nfw_finding *
+run_find(struct nfw_detect *d, unsigned type, const char *id)
+{
+	const struct nfw_finding *f;
+	unsigned n = run(d, &f);
+	const struct nfw_finding *x = find_type(f, n, type);
+	assert_non_null(x);
+	assert_string_equal(x->id, id);
+	return x;
+}
+
 /* every run twice: at once, and in slices of one tuple (as a worker runs it): the same findings */
 static unsigned
 run(struct nfw_detect *d, const struct nfw_finding **f)
@@ -237,7 +262,6 @@ test_beacon_busy(void **state)
 {
 	(void)state;
 	struct nfw_detect *d = mk_beacons(1024);
-	const struct nfw_finding *f;
 	uint64_t t = T0;
 	uint32_t other = 0;
 	for (unsigned i = 0; i < 360; i++) {
@@ -250,10 +274,7 @@ test_beacon_busy(void **state)
 		struct nfw_flow r = fl(0x0a000007, 0xc6336417, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
 		nfw_detect_add(d, &r);
 	}
-	unsigned n = run(d, &f);
-	const struct nfw_finding *x = find_type(f, n, NFW_FINDING_BEACONING);
-	assert_non_null(x);
-	assert_string_equal(x->id, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
+	const struct nfw_finding *x = run_find(d, NFW_FINDING_BEACONING, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
 	assert_true(ev(x, "connections") >= 100);
 	print_message("busy beacon: %.0f of 360 sessions tracked\n", ev(x, "connections"));
 	struct nfw_detect_stats st;
@@ -300,10 +321,7 @@ test_beacon_table_full(void **state)
 	}
 	nfw_detect_stats_get(d, &st);
 	assert_int_equal(st.beacon_tuples_refused, 0);
-	unsigned n = run(d, &f);
-	const struct nfw_finding *x = find_type(f, n, NFW_FINDING_BEACONING);
-	assert_non_null(x);
-	assert_string_equal(x->id, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
+	const struct nfw_finding *x = run_find(d, NFW_FINDING_BEACONING, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
 	assert_int_equal(ev(x, "connections"), 40);
 	nfw_detect_free(d);
 }
@@ -609,10 +627,7 @@ static void
 test_exfil_table_full(void **state)
 {
 	(void)state;
-	struct nfw_detect_config c;
-	nfw_detect_config_default(&c);
-	c.fanout_max_sources = 1024; /* 4096 pairs, 1024 hosts */
-	struct nfw_detect *d = nfw_detect_create(&c);
+	struct nfw_detect *d = mk_small(1024); /* 4096 pairs, 1024 hosts */
 	const struct nfw_finding *f;
 	struct nfw_detect_stats st;
 	/* 4095 pairs of 1 KB and one backup-sized pair (2 MB), 1000 hosts */
@@ -637,14 +652,79 @@ test_exfil_table_full(void **state)
 				       7000, 0x1b);
 		nfw_detect_add(d, &r);
 	}
-	unsigned n = run(d, &f);
-	const struct nfw_finding *x = find_type(f, n, NFW_FINDING_EXFILTRATION);
-	assert_non_null(x);
-	assert_string_equal(x->id, "exfiltration-10.0.0.34-203.0.113.200----");
+	const struct nfw_finding *x = run_find(d, NFW_FINDING_EXFILTRATION, "exfiltration-10.0.0.34-203.0.113.200----");
 	assert_int_equal(ev(x, "bytes_out"), 400000000.0);
 	nfw_detect_stats_get(d, &st);
 	assert_int_equal(st.exfil_pairs_refused, 1);
 	assert_int_equal(st.exfil_pairs_evicted, 4095);
+	nfw_detect_free(d);
+}
+
+/*
+ * 1024 busy clients past the scan prefilter by volume fill the source table
+ * (fanout_max_sources 1024): the run drops those whose shares rule out
+ * both findings down to half, and a scanner that starts afterwards is
+ * tracked and found (it was refused until they went idle).
+ */
+static void
+test_fanout_table_full(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk_small(1024);
+	const struct nfw_finding *f;
+	struct nfw_detect_stats st;
+	for (unsigned r = 0; r < 300; r++)
+		for (unsigned j = 0; j < 1024; j++) { /* established, answered: weight 1 each */
+			struct nfw_flow x = fl(0x60000000 + j, 0x0a000100 + r % 50, (uint16_t)(30000 + r), 443, 6,
+					       T0 + r * 1000 + j, 500, 4000, 8, 0x1b);
+			nfw_detect_add(d, &x);
+		}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.fanout_sources, 1024);
+	run(d, &f);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.fanout_sources_evicted, 512);
+	for (unsigned i = 0; i < 200; i++) { /* SYNs to 200 hosts, unanswered */
+		struct nfw_flow x = fl(0xc6336442, 0x0a001400 + i, 51000, 3389, 6, T0 + 400000 + i * 100, 0, 44, 1,
+				       0x02);
+		nfw_detect_add(d, &x);
+	}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.fanout_sources_refused, 0);
+	run_find(d, NFW_FINDING_PORT_SCAN, "port_scan-198.51.100.66---3389-tcp");
+	nfw_detect_free(d);
+}
+
+/*
+ * 1023 clients of the site's resolver fill the DNS client table (1024 with
+ * the resolver): the run drops clients below dns_min_flows down to half
+ * (never the resolver), and a tunnel that starts afterwards is found.
+ */
+static void
+test_dns_table_full(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk_small(1024);
+	const struct nfw_finding *f;
+	struct nfw_detect_stats st;
+	for (unsigned r = 0; r < 5; r++)
+		for (unsigned j = 0; j < 1023; j++) {
+			struct nfw_flow x = fl(0x0a010000 + j, 0x0a090035, (uint16_t)(30000 + r), 53, 17,
+					       T0 + r * 60000 + j, 10, 70, 1, 0);
+			nfw_detect_add(d, &x);
+		}
+	run(d, &f);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.dns_clients_evicted, 512);
+	assert_int_equal(st.dns_clients_refused, 0);
+	for (unsigned i = 0; i < 300; i++) {
+		struct nfw_flow x = fl(0x0a0e0002, 0x0a090035, (uint16_t)(40000 + i), 53, 17, T0 + 400000 + i * 200,
+				       10, 220, 1, 0);
+		nfw_detect_add(d, &x);
+	}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.dns_clients_refused, 0);
+	run_find(d, NFW_FINDING_DNS_TUNNELING, "dns_tunneling-10.14.0.2-10.9.0.53-53-udp");
 	nfw_detect_free(d);
 }
 
@@ -776,6 +856,8 @@ main(void)
 		cmocka_unit_test(test_exfil_baseline),
 		cmocka_unit_test(test_exfil_window_slides),
 		cmocka_unit_test(test_exfil_table_full),
+		cmocka_unit_test(test_fanout_table_full),
+		cmocka_unit_test(test_dns_table_full),
 		cmocka_unit_test(test_beacon_busy),
 		cmocka_unit_test(test_beacon_table_full),
 	};
