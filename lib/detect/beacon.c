@@ -272,7 +272,8 @@ sat48(uint64_t v)
  * a second): on a busy link, seconds, and a beacon's first session would
  * never meet its second. So to a full bucket a sighting is admitted only
  * with the chance that makes sightings last SEEN_WAIT_S, measured each
- * minute (of flow time): the other sightings wait long enough, and a
+ * minute of flow time (flow ends; a jump back of more than 10 minutes
+ * starts the count again): the other sightings wait long enough, and a
  * beacon, trying once a session, gets its tuple after about 1 / chance
  * sessions (at 50 000 new tuples a second and a million places, ~45)
  * instead of never. An idle link admits every one.
@@ -281,9 +282,10 @@ static bool
 seen_admit(struct beacon_state *b, uint64_t now_ms, bool free)
 {
 	b->win_new++;
-	if (b->win_ms == 0 || now_ms < b->win_ms)
+	if (b->win_ms == 0 || now_ms + 600000 < b->win_ms) {
 		b->win_ms = now_ms;
-	else if (now_ms >= b->win_ms + 60000) {
+		b->win_new = 0;
+	} else if (now_ms >= b->win_ms + 60000) {
 		double rate = (double)b->win_new * 1000.0 / (double)(now_ms - b->win_ms);
 		double chance = (double)(2 * (b->seen_mask + 1u)) / (rate * SEEN_WAIT_S);
 		b->admit = chance >= 1 ? UINT32_MAX : (uint32_t)(chance * 4294967296.0);
@@ -326,7 +328,7 @@ seen_check(struct nfw_detect *d, uint64_t h, const struct nfw_flow *f, struct bs
 	}
 	/* first sighting: an empty way, else (if admitted) the one waiting longest */
 	struct bseen *v = bk[0].h == 0 ? &bk[0] : bk[1].h == 0 ? &bk[1] : bk[0].end <= bk[1].end ? &bk[0] : &bk[1];
-	if (!seen_admit(b, f->start_ms, v->h == 0)) {
+	if (!seen_admit(b, f->end_ms, v->h == 0)) {
 		d->st.beacon_seen_skipped++;
 		return false;
 	}
