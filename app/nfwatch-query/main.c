@@ -464,6 +464,8 @@ main(int argc, char **argv)
 		}
 	}
 	struct detect_pipe dp = { 0 };
+	struct nfw_detect_stats dstats; /* the detectors' counters, for --stats */
+	bool have_dstats = false;
 	if (report != NULL) {
 		struct nfw_detect_config dc;
 		char derr[512];
@@ -568,6 +570,8 @@ main(int argc, char **argv)
 		const struct nfw_finding *fnd;
 		nfw_flowtab_flush(dp.ft);
 		unsigned nf = nfw_detect_run(dp.det, &fnd);
+		nfw_detect_stats_get(dp.det, &dstats);
+		have_dstats = true;
 		struct nfw_decode_stats ts;
 		nfw_decode_stats_total(d, &ts);
 		json_t *rep = nfw_findings_report(fnd, nf, dp.first_ms, dp.last_ms, cap_tot.frames,
@@ -598,6 +602,8 @@ main(int argc, char **argv)
 				       (unsigned long long)cap_tot.skipped[r]);
 		printf("\n");
 		nfw_decode_report_text(stdout, d);
+		if (have_dstats)
+			nfw_detect_stats_text(stdout, &dstats);
 	} else if (stats == 2) {
 		json_t *o = nfw_decode_report_json(d);
 		json_t *cj = json_object();
@@ -610,6 +616,8 @@ main(int argc, char **argv)
 						    json_integer((json_int_t)cap_tot.skipped[r]));
 		json_object_set_new(cj, "skipped", sk);
 		json_object_set_new(o, "capture", cj);
+		if (have_dstats)
+			json_object_set_new(o, "detection", nfw_detect_stats_to_json(&dstats));
 		json_object_set_new(o, "segments", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 			"files", (json_int_t)segs.files, "blocks", (json_int_t)segs.blocks,
 			"flows", (json_int_t)segs.flows, "bad_blocks", (json_int_t)segs.bad_blocks,

@@ -364,6 +364,25 @@ control_open(struct app *a, struct control *c)
 	return 0;
 }
 
+bool
+control_detect_stats(struct app *a, const struct control *c, struct nfw_detect_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->det == NULL) {
+		*out = c->dstats;
+		return c->dstats_final;
+	}
+	nfw_detect_stats_get(c->det, out);
+	for (unsigned i = 0; i < a->nworkers; i++)
+		if (a->w[i]->beacons != NULL) { /* a running worker's counters, read as they are */
+			struct nfw_detect_stats w;
+			nfw_detect_stats_get(a->w[i]->beacons, &w);
+			w.flows = 0; /* the same closed flows the control thread counts */
+			nfw_detect_stats_add(out, &w);
+		}
+	return true;
+}
+
 void
 control_close(struct app *a, struct control *c, uint64_t packets, uint64_t records)
 {
@@ -379,6 +398,8 @@ control_close(struct app *a, struct control *c, uint64_t packets, uint64_t recor
 		printf("detection: %llu flows, %llu findings streamed; beaconing on the workers answered in at "
 		       "most %.1f ms\n", (unsigned long long)c->flows, (unsigned long long)c->streamed,
 		       c->beacon_ask_ms_max);
+		c->dstats_final = control_detect_stats(a, c, &c->dstats);
+		nfw_detect_stats_text(stdout, &c->dstats);
 	}
 	if (c->findings != NULL)
 		fclose(c->findings);

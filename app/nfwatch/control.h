@@ -65,6 +65,8 @@ struct control {
 	unsigned capmerged;
 	double beacon_ask_ms_max;           /* longest a worker took to run its beaconing */
 	bool snapshotting;                  /* telemetry: findings as of the last epoch, no new run */
+	struct nfw_detect_stats dstats;     /* the detectors' counters at control_close */
+	bool dstats_final;
 	/* sketches: the last whole epoch and everything since start */
 	struct sketch_set last, total;
 	struct sketch_set prev;     /* the epoch before last: heavy changers (show changes) */
@@ -103,6 +105,8 @@ void control_join(struct control *c);
 void control_drain(struct app *a, struct control *c, unsigned budget);
 void control_close(struct app *a, struct control *c, uint64_t packets, uint64_t records);
 void control_run_detectors(struct app *a, struct control *c);
+/* The detectors' counters: the control thread's and every worker's beaconing (false: detection off). */
+bool control_detect_stats(struct app *a, const struct control *c, struct nfw_detect_stats *out);
 void control_epoch_sketches(struct app *a, struct control *c);
 void print_stats(struct app *a, const char *title);
 void print_detail(struct app *a, bool live);

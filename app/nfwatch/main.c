@@ -128,6 +128,9 @@ summary_json(struct app *a, double secs)
 	json_object_set_new(tot, "to_detect", json_integer((json_int_t)t.st.to_detect));
 	json_object_set_new(tot, "detect_full", json_integer((json_int_t)t.st.detect_full));
 	json_object_set_new(root, "totals", tot);
+	struct nfw_detect_stats ds;
+	if (control_detect_stats(a, &g_ctl, &ds))
+		json_object_set_new(root, "detection", nfw_detect_stats_to_json(&ds));
 	json_object_set_new(root, "decoder", nfw_decode_stats_to_json(&t.dec));
 	json_object_set_new(root, "flows", json_pack("{s:I, s:I, s:I, s:I, s:o}",
 		"records", (json_int_t)t.ft.records, "created", (json_int_t)t.ft.created,

@@ -386,13 +386,19 @@ o_sketches(void *arg, struct nfw_ctl_sketch *out, unsigned max, char *err, size_
 }
 
 static int
+detect_off(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "detection is off: start with --detect, --findings FILE or --report FILE");
+	return -1;
+}
+
+static int
 o_findings(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, char *err, size_t errlen)
 {
 	struct app *a = arg;
 	struct control *c = &g_ctl;
 	if (c->det == NULL) {
-		snprintf(err, errlen, "detection is off: start with --detect, --findings FILE or --report FILE");
-		return -1;
+		return detect_off(err, errlen);
 	}
 	if (!c->snapshotting) { /* a person asking: as of now */
 		control_drain(a, c, CTL_DRAIN_BUDGET);
@@ -406,6 +412,15 @@ o_findings(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, 
 	w->packets = t.st.rx_pkts;
 	w->records = t.st.records;
 	return (int)c->ncur;
+}
+
+static int
+o_detect_stats(void *arg, struct nfw_detect_stats *out, char *err, size_t errlen)
+{
+	if (!control_detect_stats(arg, &g_ctl, out)) {
+		return detect_off(err, errlen);
+	}
+	return 0;
 }
 
 static json_t *
@@ -666,6 +681,7 @@ const struct nfw_ctl_ops app_ctl_ops = {
 	.changes = o_changes,
 	.sketches = o_sketches,
 	.findings = o_findings,
+	.detect_stats = o_detect_stats,
 	.settings = o_settings,
 	.detect_config = o_detect_config,
 	.detect_apply = o_detect_apply,

@@ -599,6 +599,21 @@ h_finding(struct nfw_ctl *c, const struct ctl_args *a, char *err, size_t errlen)
 }
 
 static json_t *
+h_detect_stats(struct nfw_ctl *c, const struct ctl_args *a, char *err, size_t errlen)
+{
+	(void)a;
+	struct nfw_detect_stats st;
+	memset(&st, 0, sizeof(st));
+	if (c->ops.detect_stats(c->arg, &st, err, errlen) != 0)
+		return NULL;
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < nfw_detect_stat_count(); i++)
+		json_array_append_new(arr, json_pack("{s:s, s:o}", "counter", nfw_detect_stat_name(i), "value",
+						     num(nfw_detect_stat_value(&st, i))));
+	return arr;
+}
+
+static json_t *
 h_save_report(struct nfw_ctl *c, const struct ctl_args *a, char *err, size_t errlen)
 {
 	const struct nfw_finding *f;
@@ -871,6 +886,8 @@ static const struct ctl_cmd_def defs[] = {
 	{ "show findings min-severity <severity:" SEVS ">", "the findings at or above a severity", h_findings },
 	{ "show findings type <type:" TYPES "> min-severity <severity:" SEVS ">", "both filters", h_findings },
 	{ "show finding <id:word>", "one finding with its evidence", h_finding },
+	{ "show detect stats", "the detectors' counters: entities tracked, refused (table full), evicted to make room, expired",
+	  h_detect_stats },
 	{ "save report <file:path>", "write the findings report (JSON, as --report)", h_save_report },
 	{ "show config", "appliance settings, home networks, roles, detector parameters", h_show_config },
 	{ "set detector <name:" DETS "> param <param:word> <value:word>", "change one detector parameter",

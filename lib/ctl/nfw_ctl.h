@@ -159,6 +159,8 @@ struct nfw_ctl_ops {
 	int (*changes)(void *arg, enum nfw_ctl_top what, struct nfw_ctl_change *out, unsigned max, char *err,
 		       size_t errlen);
 	int (*sketches)(void *arg, struct nfw_ctl_sketch *out, unsigned max, char *err, size_t errlen);
+	/** The detectors' counters, summed over the control thread's and the workers' parts. */
+	int (*detect_stats)(void *arg, struct nfw_detect_stats *out, char *err, size_t errlen);
 	/** The current findings, prioritized, and the window they cover. */
 	int (*findings)(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, char *err,
 			size_t errlen);

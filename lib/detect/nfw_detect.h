@@ -232,6 +232,13 @@ struct nfw_detect_stats {
 					       dns_min_flows */
 };
 
+/** The counters above by name (their field names), in order: for printing them all. */
+unsigned nfw_detect_stat_count(void);
+const char *nfw_detect_stat_name(unsigned i);
+uint64_t nfw_detect_stat_value(const struct nfw_detect_stats *s, unsigned i);
+/** dst += src, counter by counter (the control thread's detectors and the workers' beaconing). */
+void nfw_detect_stats_add(struct nfw_detect_stats *dst, const struct nfw_detect_stats *src);
+
 struct nfw_detect;
 
 /** NULL with errno ENOMEM. The configuration is copied. */

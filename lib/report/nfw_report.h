@@ -60,6 +60,12 @@ json_t *nfw_decode_report_json(const struct nfw_decode *d);
 /** The same as aligned text. */
 void nfw_decode_report_text(FILE *fp, const struct nfw_decode *d);
 
+/** The detectors' counters as JSON, every one by its name. */
+json_t *nfw_detect_stats_to_json(const struct nfw_detect_stats *s);
+
+/** The non-zero ones on one line: "detection counters: flows 12, ...". */
+void nfw_detect_stats_text(FILE *fp, const struct nfw_detect_stats *s);
+
 /** One finding as in shared/spec/FINDINGS.md. */
 json_t *nfw_finding_to_json(const struct nfw_finding *f);
 

@@ -193,3 +193,22 @@ nfw_decode_report_text(FILE *fp, const struct nfw_decode *d)
 		nfw_decode_templates_walk(d, tpl_cb, &w);
 	}
 }
+
+json_t *
+nfw_detect_stats_to_json(const struct nfw_detect_stats *s)
+{
+	json_t *o = json_object();
+	for (unsigned i = 0; i < nfw_detect_stat_count(); i++)
+		json_object_set_new(o, nfw_detect_stat_name(i), json_integer((json_int_t)nfw_detect_stat_value(s, i)));
+	return o;
+}
+
+void
+nfw_detect_stats_text(FILE *fp, const struct nfw_detect_stats *s)
+{
+	fprintf(fp, "detection counters:");
+	for (unsigned i = 0, k = 0; i < nfw_detect_stat_count(); i++)
+		if (nfw_detect_stat_value(s, i) != 0)
+			fprintf(fp, "%s %s %" PRIu64, k++ ? "," : "", nfw_detect_stat_name(i), nfw_detect_stat_value(s, i));
+	fprintf(fp, "\n");
+}

@@ -7,7 +7,8 @@
 #     sources by bytes from the sketches are the offline top three, within
 #     their stated error, and `show changes` names them as they go quiet;
 #     `show finding ID` shows a finding the offline tool
-#     raises; `save report` writes a report that validates against the
+#     raises; `show detect stats` equals the offline tool's --stats=json
+#     detection counters; `save report` writes a report that validates against the
 #     schema with the offline tool's finding ids.
 #  2. a script stops at its first error, names the line, exits 1, and the
 #     error says what was expected.
@@ -38,7 +39,7 @@ py=/usr/bin/python3 # Debian's, with python3-jsonschema
 "$gen" --scenario small --out "$work/in.pcap" 2>/dev/null
 "$query" -q --stats=json -r "$work/in.pcap" >"$work/q.json"
 "$query" -r "$work/in.pcap" -o csv >"$work/q.csv"
-"$query" -q -r "$work/in.pcap" --report "$work/offline.json" 2>/dev/null
+"$query" -q -r "$work/in.pcap" --report "$work/offline.json" --stats=json 2>/dev/null >"$work/offline-stats.json"
 beacon=$($py -c 'import json,sys; print([f["id"] for f in json.load(open(sys.argv[1]))["findings"] if f["type"] == "beaconing"][0])' "$work/offline.json")
 
 # 1. a script with exact values
@@ -54,6 +55,7 @@ show sketch
 show changes src 3
 show finding $beacon
 show findings type beaconing
+show detect stats
 save report $work/r.json
 show port stats all
 quit
@@ -64,7 +66,7 @@ timeout 120 "$app" --lcores '0@0,1@1,2@1,3@1' "${eal[@]}" --file-prefix nfwc1-$$
 rc=$?
 check "script run exit ($rc)" $([ $rc -eq 0 ]; echo $?)
 $py - "$work/s1.out" "$work/q.json" "$work/q.csv" "$work/offline.json" "$work/r.json" "$beacon" \
-	"${NFW_TESTDATA:-../shared/testdata}/../spec/findings.schema.json" <<'PY'
+	"${NFW_TESTDATA:-../shared/testdata}/../spec/findings.schema.json" "$work/offline-stats.json" <<'PY'
 import collections, csv, json, sys
 out, q, qcsv, off, rep, beacon, schema = sys.argv[1:8]
 # the transcript: command -> answer lines
@@ -117,6 +119,11 @@ import jsonschema
 jsonschema.validate(r, json.load(open(schema)))
 got, want = sorted(f['id'] for f in r['findings']), sorted(f['id'] for f in json.load(open(off))['findings'])
 assert got == want, (got, want)
+# the detectors' counters: every one, and the same as the offline tool's
+ds = {r['counter']: int(r['value']) for r in table('show detect stats')}
+off_ds = json.load(open(sys.argv[8]))['detection']
+assert ds == off_ds and len(ds) == 19, (ds, off_ds)
+assert ds['flows'] > 0 and ds['beacon_tuples'] >= 1, ds
 ps = table('show port stats all')
 assert int(ps[0]['rx_packets']) == q['total']['datagrams'] == int(ps[0]['taken']), (ps, q['total'])
 assert ans['quit'][0] == 'bye', ans['quit']

@@ -203,6 +203,16 @@ f_sketches(void *arg, struct nfw_ctl_sketch *out, unsigned max, char *err, size_
 }
 
 static int
+f_detect_stats(void *arg, struct nfw_detect_stats *out, char *err, size_t errlen)
+{
+	(void)arg; (void)err; (void)errlen;
+	out->flows = 1000;
+	out->beacon_tuples_refused = 7;
+	out->dns_clients_evicted = 12;
+	return 0;
+}
+
+static int
 f_findings(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, char *err, size_t errlen)
 {
 	(void)arg; (void)err; (void)errlen;
@@ -309,7 +319,7 @@ static const struct nfw_ctl_ops ops = {
 	.ports = f_ports, .lcores = f_lcores, .rings = f_rings, .exporters = f_exporters,
 	.templates = f_templates, .top_flows = f_top_flows, .top = f_top, .changes = f_changes,
 	.sketches = f_sketches,
-	.findings = f_findings, .settings = f_settings, .detect_config = f_detect_config,
+	.findings = f_findings, .detect_stats = f_detect_stats, .settings = f_settings, .detect_config = f_detect_config,
 	.detect_apply = f_detect_apply, .clear_stats = f_clear, .set_sampling = f_sampling,
 	.exporter_acl = f_acl, .run = f_run, .rotate = f_rotate, .flush = f_flush, .wait_idle = f_wait,
 	.quit = f_quit,
@@ -456,7 +466,7 @@ test_errors(void **state)
 	expect("frob", NFW_CTL_ERROR, "error: unknown command 'frob' ('help' lists the commands)\n");
 	expect("show", NFW_CTL_ERROR,
 	       "error: show: incomplete, expected port or lcores or rings or exporters or exporter or templates or "
-	       "flows or top or changes or sketch or findings or finding or config\n");
+	       "flows or top or changes or sketch or findings or finding or detect or config\n");
 	expect("show port stats", NFW_CTL_ERROR,
 	       "error: show port stats: incomplete, expected all or <port> (0..1023)\n");
 	expect("show port stats 70000", NFW_CTL_ERROR,
@@ -584,6 +594,27 @@ test_findings_and_control(void **state)
 	expect("flush flows", NFW_CTL_OK, "flow tables flushed\n");
 	assert_int_equal(fk.flushed, 1);
 	expect("wait idle 2", NFW_CTL_OK, "idle\n");
+	expect("show detect stats", NFW_CTL_OK,
+	       "counter                 value\n"
+	       "flows                    1000\n"
+	       "beacon_tuples               0\n"
+	       "beacon_tuples_refused       7\n"
+	       "beacon_seen_lost            0\n"
+	       "beacon_seen_skipped         0\n"
+	       "beacon_tuples_expired       0\n"
+	       "beacon_tuples_evicted       0\n"
+	       "fanout_sources              0\n"
+	       "fanout_sources_refused      0\n"
+	       "fanout_sources_expired      0\n"
+	       "fanout_sources_evicted      0\n"
+	       "exfil_pairs_refused         0\n"
+	       "exfil_pairs_expired         0\n"
+	       "exfil_pairs_evicted         0\n"
+	       "exfil_hosts_expired         0\n"
+	       "vol_dsts_expired            0\n"
+	       "dns_clients_refused         0\n"
+	       "dns_clients_expired         0\n"
+	       "dns_clients_evicted        12\n");
 	expect("show sketch", NFW_CTL_OK,
 	       "sketch   kind         memory_bytes  fill    error  updates  detail\n"
 	       "sources  hyperloglog          4096  0.25  0.01625        0  p=12\n");

@@ -98,6 +98,14 @@ f_sketches(void *arg, struct nfw_ctl_sketch *out, unsigned max, char *err, size_
 }
 
 static int
+f_detect_stats(void *arg, struct nfw_detect_stats *out, char *err, size_t errlen)
+{
+	(void)arg; (void)out;
+	snprintf(err, errlen, "detection is off");
+	return -1;
+}
+
+static int
 f_findings(void *arg, const struct nfw_finding **out, struct nfw_ctl_window *w, char *err, size_t errlen)
 {
 	(void)arg; (void)out; (void)w;
@@ -167,7 +175,7 @@ f_quit(void *arg)
 static const struct nfw_ctl_ops ops = {
 	.ports = f_ports, .lcores = f_lcores, .rings = f_rings, .exporters = f_exporters,
 	.templates = f_templates, .top_flows = f_top_flows, .top = f_top, .sketches = f_sketches,
-	.findings = f_findings, .settings = f_settings, .detect_config = f_dc, .detect_apply = f_apply,
+	.findings = f_findings, .detect_stats = f_detect_stats, .settings = f_settings, .detect_config = f_dc, .detect_apply = f_apply,
 	.clear_stats = none, .set_sampling = f_sampling, .exporter_acl = f_acl, .run = f_run,
 	.rotate = none, .flush = none, .wait_idle = f_wait, .quit = f_quit,
 };
