@@ -7,8 +7,9 @@
  * name counts from there, and the directory is resolved (realpath) before
  * it is compared, so neither ".." nor a symbolic link leads out. An
  * existing file is replaced only when it is a regular file (never through
- * a symbolic link); the report is written to a new file beside it (O_EXCL,
- * O_NOFOLLOW, mode 0640) and renamed over it, so a reader never sees half.
+ * a symbolic link); the report is written to a new file beside it
+ * (mkostemp: a fresh name, O_EXCL; then mode 0640) and renamed over it, so
+ * a reader never sees half and a stale temporary never blocks the next.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,8 +92,13 @@ ctl_save_json(struct nfw_ctl *c, const char *name, json_t *j, char *out, size_t 
 		snprintf(err, errlen, "cannot write %s: it exists and is not a regular file", out);
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", out, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out);
+	int fd = mkostemp(tmp, O_CLOEXEC); /* a new file of its own (O_EXCL), never a link's target */
+	if (fd >= 0 && fchmod(fd, 0640) != 0) {
+		close(fd);
+		unlink(tmp);
+		fd = -1;
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
 		return -1;
