@@ -241,7 +241,6 @@ ports_str(const struct nfw_top8 *t, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "", (unsigned)it[i].key);
 }
 
-/* One tracked source: its finding (NULL: none, or the list is full). */
 /* failed TCP attempts, plus UDP / ICMP probes that got no reply, of all attempts */
 static double
 src_fail_share(const struct src *x)
@@ -264,13 +263,14 @@ src_may_find(const struct nfw_detect *d, const struct src *x)
 	return src_home_admin(d, x) || src_fail_share(x) >= 0.3;
 }
 
+/* One tracked source: its finding (NULL: none, or the list is full). */
 static struct nfw_finding *
 src_eval(struct nfw_detect *d, const struct src *x)
 {
 	const struct nfw_detect_config *c = &d->cfg;
 	double fail_share = src_fail_share(x);
 	bool home_admin = src_home_admin(d, x);
-	if (!src_may_find(d, x))
+	if (!home_admin && fail_share < 0.3) /* !src_may_find */
 		return NULL; /* neither finding can follow: the counts below are not needed */
 	double nd = nfw_hll_regs_count(x->dsts, HLL_P), np = nfw_hll_regs_count(x->ports, HLL_P);
 	double nad = nfw_hll_regs_count(x->admin_dsts, HLL_P);
