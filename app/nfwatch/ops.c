@@ -252,6 +252,20 @@ o_top_flows(void *arg, unsigned n, enum nfw_ctl_by by, const struct nfw_filter *
 	return collect(a, &r, out, sizeof(*out), max, 10000, err, errlen);
 }
 
+static int
+no_sketches(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "no sketches: they run in full mode or with --detect");
+	return -1;
+}
+
+/* a set's heavy hitters by source, destination or port */
+static const struct nfw_hh *
+sketch_of(const struct sketch_set *s, enum nfw_ctl_top what)
+{
+	return what == NFW_CTL_TOP_SRC ? s->src : what == NFW_CTL_TOP_DST ? s->dst : s->port;
+}
+
 /* a sketch label as people read it: an address, or "proto/port" */
 static void
 sketch_key(enum nfw_ctl_top what, const uint8_t label[16], char *out, size_t len)
@@ -267,12 +281,10 @@ o_top(void *arg, enum nfw_ctl_top what, struct nfw_ctl_talker *out, unsigned max
 {
 	struct control *c = &g_ctl;
 	if (!c->sketches) {
-		snprintf(err, errlen, "no sketches: they run in full mode or with --detect");
-		return -1;
+		return no_sketches(err, errlen);
 	}
 	control_epoch_sketches(arg, c); /* an epoch ends now: the answer includes the last flows */
-	const struct nfw_hh *t = what == NFW_CTL_TOP_SRC ? c->total.src
-				 : what == NFW_CTL_TOP_DST ? c->total.dst : c->total.port;
+	const struct nfw_hh *t = sketch_of(&c->total, what);
 	struct nfw_topk_item *it = calloc(max, sizeof(*it));
 	if (it == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -295,8 +307,7 @@ o_changes(void *arg, enum nfw_ctl_top what, struct nfw_ctl_change *out, unsigned
 	(void)arg;
 	struct control *c = &g_ctl;
 	if (!c->sketches) {
-		snprintf(err, errlen, "no sketches: they run in full mode or with --detect");
-		return -1;
+		return no_sketches(err, errlen);
 	}
 	if (c->epochs < 2) {
 		snprintf(err, errlen, "two epochs are needed (%llu so far, one every --epoch seconds)",
@@ -305,10 +316,7 @@ o_changes(void *arg, enum nfw_ctl_top what, struct nfw_ctl_change *out, unsigned
 	}
 	/* the last two epochs, as rates: this does not end an epoch (show top and show sketch do, and
 	 * the epoch they cut short is compared as what it is, a shorter one) */
-	const struct nfw_hh *before = what == NFW_CTL_TOP_SRC ? c->prev.src : what == NFW_CTL_TOP_DST ? c->prev.dst
-													: c->prev.port;
-	const struct nfw_hh *after = what == NFW_CTL_TOP_SRC ? c->last.src : what == NFW_CTL_TOP_DST ? c->last.dst
-												       : c->last.port;
+	const struct nfw_hh *before = sketch_of(&c->prev, what), *after = sketch_of(&c->last, what);
 	struct nfw_hh_change *ch = calloc(max, sizeof(*ch));
 	if (ch == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -356,8 +364,7 @@ o_sketches(void *arg, struct nfw_ctl_sketch *out, unsigned max, char *err, size_
 	struct control *c = &g_ctl;
 	char d[96];
 	if (!c->sketches) {
-		snprintf(err, errlen, "no sketches: they run in full mode or with --detect");
-		return -1;
+		return no_sketches(err, errlen);
 	}
 	if (max < 5)
 		return 0;
