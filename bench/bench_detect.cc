@@ -16,6 +16,7 @@
 //   build/bench/bench_detect --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -154,8 +155,65 @@ BM_worker_recurring(benchmark::State &state)
 	run(state, true, WORKER_RECURRING);
 }
 
+/*
+ * A beaconing run over 20 000 tuples of 40 sessions at random (a mean of
+ * 8 minutes apart), unsampled (range 1) or at 1:100 (range 100), where
+ * every tuple that fails the direct test also gets the phase search
+ * (beacon_phase.c). The first run after new sessions pays for it: each
+ * iteration adds one session to every tuple, then runs.
+ */
+void
+BM_beacon_run(benchmark::State &state)
+{
+	const unsigned ntup = 20000, nsess = 40;
+	const uint32_t rate = (uint32_t)state.range(0);
+	nfw_detect_config c;
+	nfw_detect_config_default(&c);
+	c.parts = NFW_DETECT_BEACON;
+	nfw_detect *d = nfw_detect_create(&c);
+	uint64_t s = 11, t0 = 1768478400000ull;
+	std::vector<uint64_t> last(ntup, t0);
+	auto session = [&](unsigned j, unsigned i) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		double u = (double)(s >> 11) / 9007199254740992.0;
+		last[j] += 1000 + (uint64_t)(-480000.0 * std::log(1 - u));
+		nfw_flow f;
+		std::memset(&f, 0, sizeof(f));
+		nfw_flow_addr_set4(f.src_addr, 0x0a140000u + j);
+		nfw_flow_addr_set4(f.dst_addr, 0x60000000u + j);
+		f.src_port = (uint16_t)(30000 + i);
+		f.dst_port = 443;
+		f.proto = 6;
+		f.start_ms = f.end_ms = last[j];
+		f.packets = rate;
+		f.bytes = 64ull * rate;
+		f.sampling = rate;
+		f.af = 4;
+		nfw_detect_add(d, &f);
+	};
+	for (unsigned i = 0; i < nsess; i++)
+		for (unsigned j = 0; j < ntup; j++)
+			session(j, i);
+	unsigned i = nsess;
+	const nfw_finding *out;
+	uint64_t runs = 0;
+	for (auto _ : state) {
+		state.PauseTiming();
+		for (unsigned j = 0; j < ntup; j++)
+			session(j, i);
+		i++;
+		state.ResumeTiming();
+		benchmark::DoNotOptimize(nfw_detect_run(d, &out));
+		runs++;
+	}
+	state.counters["s/tuple"] = benchmark::Counter((double)runs * ntup, benchmark::Counter::kIsRate |
+									   benchmark::Counter::kInvert);
+	nfw_detect_free(d);
+}
+
 } // namespace
 
+BENCHMARK(BM_beacon_run)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_detect_single)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_detect_burst)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_control_bulk)->Unit(benchmark::kMillisecond);

@@ -10,8 +10,8 @@
  *     "behaviours": [ { "type", "name", "start" (offset), "duration",
  *                       "exporter" (name), ...the behaviour's own fields } ] }
  *
- * The built-in "sampled" is "default" with every exporter sampling 1:100
- * and an sFlow exporter added.
+ * The built-in "sampled" is "default" with every exporter sampling 1:100,
+ * an sFlow exporter and a beacon with a steady sleep added.
  */
 #define _XOPEN_SOURCE 700
 #include <arpa/inet.h>
@@ -354,6 +354,12 @@ scenario_load(const char *what, struct scenario *sc, char *err, size_t errlen)
 		json_array_append_new(exps, json_pack("{s:s, s:s, s:s, s:i}", "name", "access-sflow",
 						      "version", "sflow", "addr", "192.0.2.4",
 						      "sampling", 100));
+		/* an implant with a steady sleep (the usual default): at 1:100 about one
+		 * session in six is seen, and their phases still line up */
+		json_array_append_new(json_object_get(sc->root, "behaviours"),
+				      json_pack("{s:s, s:s, s:s, s:i, s:s, s:f, s:i}", "type", "beacon", "src",
+						"10.20.4.21", "dst", "198.51.100.31", "port", 8443, "period", "30s",
+						"jitter", 0.02, "bytes", 600));
 		json_object_set_new(sc->root, "name", json_string("sampled"));
 	}
 	if (parse_root(sc, err, errlen) != 0) {

@@ -13,7 +13,11 @@
  *     at least 75 % must be a single period (folding alone would make
  *     Poisson arrivals look periodic: only ~35 % of theirs are);
  *   - jitter: MAD of the folded intervals / P; Bowley skew of them;
- *   - size regularity (coefficient of variation of bytes), persistence.
+ *   - size regularity (coefficient of variation of bytes), persistence;
+ *   - a tuple whose records were sampled, where most sessions go unseen
+ *     and the intervals are many periods, is also tested by the phase
+ *     coherence of its intervals at a searched period (beacon_phase.c;
+ *     searched again only when it has new sessions).
  * Events per tuple are capped (the newest 64 kept, with the count and the
  * first of all time) and tuples are capped (beacon_max_tuples, refusals
  * counted): at most ~1.2 KB a tuple.
@@ -93,6 +97,8 @@ struct tuple {
 	uint32_t total;       /* events seen, including those the ring let go */
 	uint16_t n, cap, head;
 	uint16_t last_sport;
+	uint32_t sampling;    /* the highest rate of its records (1: unsampled) */
+	uint32_t phase_total; /* total when analyse_thinned last found no period (0: search) */
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct tuple) == 64, "a tuple is one cache line");
 
@@ -391,6 +397,8 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 		return;
 	t->last_end = f->end_ms;
 	t->last_sport = f->src_port;
+	if (f->sampling > t->sampling)
+		t->sampling = f->sampling;
 }
 
 static int
@@ -428,9 +436,101 @@ quantile(const double *sorted, unsigned n, double q)
 	return lo + 1 < n ? sorted[lo] * (1 - fr) + sorted[lo + 1] * fr : sorted[lo];
 }
 
-static void
+/* What analyse measured of a tuple, for its finding. */
+struct bfit {
+	double period, jitter, on_share;
+	double bytes_med, bytes_cv, span_s;
+	uint64_t first, last;
+};
+
+/* The tuple's finding: entities, times, the evidence both tests give. NULL when the list is full. */
+static struct nfw_finding *
+beacon_finding(struct nfw_detect *d, const struct bkey *key, const struct bfit *m, double connections,
+	       double score)
+{
+	if (has_role(d, NFW_ROLE_CDN_SAAS, key->dst) || has_role(d, NFW_ROLE_NTP, key->dst))
+		score *= 0.5;
+	struct nfw_finding *f = finding_new(d, NFW_FINDING_BEACONING);
+	if (f == NULL)
+		return NULL;
+	memcpy(f->src, key->src, 16);
+	memcpy(f->dst, key->dst, 16);
+	f->has_src = f->has_dst = true;
+	f->dst_port = key->dport;
+	f->proto = key->proto;
+	f->first_ms = m->first;
+	f->last_ms = m->last;
+	f->score = score;
+	finding_ev(f, "connections", connections);
+	finding_ev(f, "period_s", m->period / 1000.0);
+	finding_ev(f, "jitter", m->jitter);
+	finding_ev(f, "on_period", m->on_share);
+	return f;
+}
+
+/*
+ * A beacon seen through packet sampling (beacon_phase.c): most of its
+ * sessions were not seen, so the intervals are many periods; their phases
+ * still line up. Only for tuples whose records were sampled: unsampled,
+ * the direct test above is the one that holds the false alarms down.
+ */
+static bool
+analyse_thinned(struct nfw_detect *d, struct tuple *t, const struct bkey *key, double *iv, struct bfit *m)
+{
+	const struct nfw_detect_config *c = &d->cfg;
+	struct beacon_phase ph;
+	if (t->phase_total == t->total)
+		return false; /* searched at this count already, and it was not periodic */
+	t->phase_total = t->total;
+	/* Intervals between sessions: an event on the source port of the one
+	 * before continues its session (sFlow, a record per sampled packet,
+	 * splits one session into many events seconds apart). */
+	unsigned ni = 0;
+	uint64_t prev = t->ev[0].t;
+	for (unsigned i = 1; i < t->n; i++)
+		if (t->ev[i].sport != t->ev[i - 1].sport) {
+			iv[ni++] = (double)(t->ev[i].t - prev);
+			prev = t->ev[i].t;
+		}
+	if (ni + 1 < c->beacon_min_events || m->span_s < 3600)
+		return false;
+	if (!beacon_phase_fit(iv, ni, c->beacon_min_period_s * 1000, &ph) ||
+	    ph.z < c->beacon_min_phase_z || ph.jitter > c->beacon_max_jitter)
+		return true;
+	m->period = ph.period;
+	m->jitter = ph.jitter;
+	m->on_share = (double)ph.on / ni;
+	double score = 30 + 30 * fmin(1.0, ph.z / (2 * c->beacon_min_phase_z)) + 20 * fmin(1.0, m->span_s / 14400.0) +
+		       10 * m->on_share;
+	struct nfw_finding *f = beacon_finding(d, key, m, ni + 1, score);
+	if (f == NULL)
+		return true;
+	t->phase_total = 0; /* a beacon: searched again next run, so it is reported again */
+	/* the sessions there were over the ones seen (the newest MAX_EVENTS events) */
+	double sessions = floor((double)(t->ev[t->n - 1].t - t->ev[0].t) / ph.period + 0.5) + 1;
+	char a[64], b[64];
+	snprintf(f->summary, sizeof(f->summary),
+		 "%s contacts %s:%u every %.0f s (jitter %.0f %%) over %.1f h: %u sessions seen of ~%.0f, "
+		 "sampled 1:%u",
+		 nfw_addr_str(key->src, a, sizeof(a)), nfw_addr_str(key->dst, b, sizeof(b)), key->dport,
+		 ph.period / 1000.0, ph.jitter * 100, m->span_s / 3600.0, ni + 1, sessions, t->sampling);
+	finding_ev(f, "sampling", t->sampling);
+	finding_ev(f, "phase_z", ph.z);
+	finding_ev(f, "sessions_estimated", sessions); /* connections: the sessions seen of them */
+	finding_ev(f, "span_s", m->span_s);
+	finding_ev(f, "bytes_median", m->bytes_med);
+	finding_finish(f);
+	return true;
+}
+
+/* PHASE_COST: a phase search in analyses (bench_detect BM_beacon_run: ~14 us against ~6 us) */
+#define PHASE_COST 3
+
+/* A tuple's tests, and what they cost in analyses (a run's slices are counted in them). */
+static unsigned
 analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 {
+	unsigned cost = 1;
 	const struct nfw_detect_config *c = &d->cfg;
 	unsigned n = t->n;
 	pend_flush(t);
@@ -441,7 +541,7 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 	/* one long-lived connection: most sessions on the same source port */
 	uint16_t *sp = malloc(n * sizeof(uint16_t));
 	if (sp == NULL)
-		return;
+		return cost;
 	for (unsigned i = 0; i < n; i++)
 		sp[i] = t->ev[i].sport;
 	qsort(sp, n, sizeof(uint16_t), cmp_u16);
@@ -453,20 +553,36 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 	}
 	free(sp);
 	if (best * 5 >= n * 4)
-		return;
+		return cost;
 
 	unsigned ni = n - 1;
 	double *iv = malloc(ni * sizeof(double)), *fold = malloc(ni * sizeof(double)),
 	       *dev = malloc(ni * sizeof(double)), *byt = malloc(n * sizeof(double));
+	struct bfit m = { 0 };
 	if (iv == NULL || fold == NULL || dev == NULL || byt == NULL)
 		goto out;
 	for (unsigned i = 0; i < ni; i++)
 		iv[i] = (double)(t->ev[i + 1].t - t->ev[i].t);
+	double mean = 0, var = 0;
+	for (unsigned i = 0; i < n; i++) {
+		byt[i] = (double)t->ev[i].bytes;
+		mean += byt[i];
+	}
+	mean /= n;
+	for (unsigned i = 0; i < n; i++)
+		var += (byt[i] - mean) * (byt[i] - mean);
+	m.bytes_cv = mean > 0 ? sqrt(var / n) / mean : 0;
+	qsort(byt, n, sizeof(double), cmp_dbl);
+	m.bytes_med = quantile(byt, n, 0.5);
+	m.first = t->first < t->ev[0].t ? t->first : t->ev[0].t;
+	m.last = t->ev[n - 1].t;
+	m.span_s = (double)(m.last - m.first) / 1000.0;
+
 	memcpy(fold, iv, ni * sizeof(double));
 	qsort(fold, ni, sizeof(double), cmp_dbl);
 	double p0 = quantile(fold, ni, 0.5);
 	if (p0 < c->beacon_min_period_s * 1000)
-		goto out;
+		goto thinned;
 	/* fold onto multiples of p0, then the period is their median */
 	unsigned nf = 0;
 	for (unsigned i = 0; i < ni; i++) {
@@ -475,7 +591,7 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 			fold[nf++] = iv[i] / k;
 	}
 	if (nf < c->beacon_min_events - 1)
-		goto out;
+		goto thinned;
 	qsort(fold, nf, sizeof(double), cmp_dbl);
 	double p = quantile(fold, nf, 0.5);
 	/* Folding onto multiples squeezes any interval into +-50 % of the period:
@@ -491,66 +607,48 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 	}
 	double on_share = (double)on / ni, direct_share = (double)direct / ni;
 	if (direct_share < 0.75)
-		goto out;
+		goto thinned;
 	for (unsigned i = 0; i < nf; i++)
 		dev[i] = fabs(fold[i] - p);
 	qsort(dev, nf, sizeof(double), cmp_dbl);
 	double jitter = quantile(dev, nf, 0.5) / p;
 	double q1 = quantile(fold, nf, 0.25), q3 = quantile(fold, nf, 0.75);
 	double skew = q3 > q1 ? (q3 + q1 - 2 * p) / (q3 - q1) : 0;
-	double mean = 0, var = 0;
-	for (unsigned i = 0; i < n; i++) {
-		byt[i] = (double)t->ev[i].bytes;
-		mean += byt[i];
-	}
-	mean /= n;
-	for (unsigned i = 0; i < n; i++)
-		var += (byt[i] - mean) * (byt[i] - mean);
-	double cv = mean > 0 ? sqrt(var / n) / mean : 0;
-	qsort(byt, n, sizeof(double), cmp_dbl);
-	double bytes_med = quantile(byt, n, 0.5);
-	uint64_t first = t->first < t->ev[0].t ? t->first : t->ev[0].t;
-	double span_s = (double)(t->ev[n - 1].t - first) / 1000.0;
-
 	if (on_share < c->beacon_min_on_period || jitter > c->beacon_max_jitter)
-		goto out;
+		goto thinned;
+	m.period = p;
+	m.jitter = jitter;
+	m.on_share = on_share;
 	double score = 45 * on_share + 20 * (1 - jitter / c->beacon_max_jitter) +
-		       15 * fmin(1.0, (double)t->total / 48.0) + 10 * fmin(1.0, span_s / 3600.0) +
-		       10 * (cv < 0.3 ? 1.0 : 0.3);
-	if (has_role(d, NFW_ROLE_CDN_SAAS, key->dst) || has_role(d, NFW_ROLE_NTP, key->dst))
-		score *= 0.5;
-	struct nfw_finding *f = finding_new(d, NFW_FINDING_BEACONING);
+		       15 * fmin(1.0, (double)t->total / 48.0) + 10 * fmin(1.0, m.span_s / 3600.0) +
+		       10 * (m.bytes_cv < 0.3 ? 1.0 : 0.3);
+	struct nfw_finding *f = beacon_finding(d, key, &m, (double)t->total, score);
 	if (f == NULL)
 		goto out;
-	memcpy(f->src, key->src, 16);
-	memcpy(f->dst, key->dst, 16);
-	f->has_src = f->has_dst = true;
-	f->dst_port = key->dport;
-	f->proto = key->proto;
-	f->first_ms = first;
-	f->last_ms = t->ev[n - 1].t;
-	f->score = score;
 	char a[64], b[64];
 	snprintf(f->summary, sizeof(f->summary),
 		 "%s contacts %s:%u every %.0f s (MAD %.0f %%), %llu times over %.1f h, ~%.0f B each",
 		 nfw_addr_str(key->src, a, sizeof(a)), nfw_addr_str(key->dst, b, sizeof(b)),
-		 key->dport, p / 1000.0, jitter * 100, (unsigned long long)t->total, span_s / 3600.0,
-		 bytes_med);
-	finding_ev(f, "connections", (double)t->total);
-	finding_ev(f, "period_s", p / 1000.0);
-	finding_ev(f, "jitter", jitter);
-	finding_ev(f, "on_period", on_share);
+		 key->dport, p / 1000.0, jitter * 100, (unsigned long long)t->total, m.span_s / 3600.0,
+		 m.bytes_med);
 	finding_ev(f, "direct_share", direct_share);
 	finding_ev(f, "bowley_skew", skew);
-	finding_ev(f, "bytes_median", bytes_med);
-	finding_ev(f, "bytes_cv", cv);
-	finding_ev(f, "span_s", span_s);
+	finding_ev(f, "bytes_median", m.bytes_med);
+	finding_ev(f, "bytes_cv", m.bytes_cv);
+	finding_ev(f, "span_s", m.span_s);
+	if (t->sampling > 1)
+		finding_ev(f, "sampling", t->sampling);
 	finding_finish(f);
+	goto out;
+thinned:
+	if (t->sampling > 1 && analyse_thinned(d, t, key, iv, &m))
+		cost += PHASE_COST;
 out:
 	free(iv);
 	free(fold);
 	free(dev);
 	free(byt);
+	return cost;
 }
 
 /* The index slot that holds tuple number idx (1-based). */
@@ -618,9 +716,8 @@ beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget)
 		bool beacon = false;
 		if (t->n >= d->cfg.beacon_min_events) {
 			unsigned had = d->nfindings;
-			analyse(d, t, &b->keys[i]);
+			k += analyse(d, t, &b->keys[i]);
 			beacon = d->nfindings > had;
-			k++;
 		}
 		if (b->pressure && b->n > b->max / 2 && !beacon &&
 		    (t->n >= d->cfg.beacon_min_events || t->last_end + 3600000 < d->now_ms)) {

@@ -55,6 +55,7 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->beacon_max_jitter = 0.25;
 	c->beacon_min_on_period = 0.7;
 	c->beacon_min_period_s = 5;
+	c->beacon_min_phase_z = 18;
 	c->beacon_max_tuples = 1u << 20;
 	c->beacon_idle_s = 21600;
 	c->scan_prefilter = 20;
@@ -110,6 +111,7 @@ static const struct param_def params[] = {
 	PD_("beaconing", "max_jitter", 0, 1, beacon_max_jitter, false),
 	PD_("beaconing", "min_on_period", 0, 1, beacon_min_on_period, false),
 	PD_("beaconing", "min_period_s", 0, 86400, beacon_min_period_s, false),
+	PD_("beaconing", "min_phase_z", 1, 1000, beacon_min_phase_z, false),
 	PD_("beaconing", "idle_s", 60, 90 * 86400, beacon_idle_s, false),
 	PD_("port_scan", "prefilter", 1, 1e9, scan_prefilter, false),
 	PD_("port_scan", "min_dsts", 2, 1e9, scan_min_dsts, true),

@@ -172,6 +172,18 @@ void beacon_prefetch_entries(struct nfw_detect *d, const struct fctx *x);
 /* tuples [from, from + budget): the next one, or UINT32_MAX when all were seen */
 uint32_t beacon_run_slice(struct nfw_detect *d, uint32_t from, uint32_t budget);
 
+/* A period found by phase coherence in intervals thinned by sampling (beacon_phase.c). */
+#define NFW_BEACON_PHASE_MAX 256 /* intervals the jitter estimate looks at */
+struct beacon_phase {
+	double z;         /* Rayleigh Z at the period: ~Exp(1) for arrivals at random */
+	double period;    /* ms, as the intervals */
+	double jitter;    /* median per-beat deviation / period of the intervals on it */
+	unsigned on;      /* intervals within a quarter period of a whole number of periods */
+	unsigned beats;   /* periods those intervals span */
+};
+/* false when no candidate period is at least min_period (out zeroed) */
+bool beacon_phase_fit(const double *iv, unsigned n, double min_period, struct beacon_phase *out);
+
 struct fanout_state *fanout_create(const struct nfw_detect_config *c);
 void fanout_free(struct fanout_state *s);
 void fanout_add(struct nfw_detect *d, const struct fctx *x);

@@ -16,7 +16,10 @@
  *                     skew, size regularity, persistence; at least
  *                     `beacon_min_events` sessions. Sessions that all reuse
  *                     one source port are one long-lived connection
- *                     (keepalives, NTP): not a beacon.
+ *                     (keepalives, NTP): not a beacon. A tuple whose
+ *                     records were sampled, where most sessions go unseen,
+ *                     is also tested by the phase coherence of its
+ *                     intervals at a searched period (`beacon_min_phase_z`).
  *   port_scan         per source, behind a count-min prefilter on failed or
  *   lateral_movement  unanswered attempts (so spoofed floods cannot exhaust
  *                     memory): HyperLogLogs of distinct destinations, ports
@@ -128,6 +131,8 @@ struct nfw_detect_config {
 	double beacon_max_jitter;        /**< 0.25: MAD / period */
 	double beacon_min_on_period;     /**< 0.7: share of intervals on a multiple of the period */
 	double beacon_min_period_s;      /**< 5 */
+	double beacon_min_phase_z;       /**< 18: sampled tuples, Rayleigh Z of the intervals' phases
+	                                      at the period (beacon_phase.c); ~Exp(1) at random */
 	unsigned beacon_max_tuples;      /**< 1 M tuples tracked */
 	double beacon_idle_s;            /**< 21600: a tuple with no session for this long is
 					      dropped at the next run (the table stays bounded

@@ -505,7 +505,7 @@ test_config(void **state)
 	expect("set detector beaconing param min_events 2.5", NFW_CTL_ERROR,
 	       "error: beaconing.min_events: a whole number in 3..1e+06\n");
 	expect("set detector beaconing param speed 3", NFW_CTL_ERROR,
-	       "error: beaconing has no parameter 'speed' (min_events, max_jitter, min_on_period, min_period_s, idle_s)\n");
+	       "error: beaconing has no parameter 'speed' (min_events, max_jitter, min_on_period, min_period_s, min_phase_z, idle_s)\n");
 	expect("set detector volumetric param min_pps fast", NFW_CTL_ERROR, "error: value: 'fast' is not a number\n");
 	expect("set detector scoring param min_score 40", NFW_CTL_OK, "scoring.min_score = 40\n");
 	expect("allowlist add backup 10.9.0.0/16", NFW_CTL_OK, "backup: 10.9.0.0/16\n");

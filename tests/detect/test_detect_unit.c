@@ -18,7 +18,11 @@
  *    tunnel and an exfiltration pair; a flood 30 h into the data found
  *    (the volumetric window slides), the first one still reported;
  *  - an exporter with a clock 300 days ahead expires nothing; two that went
- *    quiet do not keep the clock from the one still sending.
+ *    quiet do not keep the clock from the one still sending;
+ *  - a beacon seen through 1:100 packet sampling (one session in ten seen,
+ *    each as two records on its port): period 60 s by phase coherence, the
+ *    sessions seen, sampling 100; the same records unsampled, Poisson
+ *    arrivals sampled -> nothing; the phase search alone on exact multiples.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -27,6 +31,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "detect_priv.h" /* beacon_phase_fit */
 #include "nfw_detect.h"
 
 #define T0 1768478400000ull
@@ -281,6 +286,104 @@ test_beacon_busy(void **state)
 	nfw_detect_stats_get(d, &st);
 	assert_true(st.beacon_seen_skipped > 2000000); /* most one-shot sightings were not admitted */
 	assert_true(st.beacon_tuples <= 1024);
+	nfw_detect_free(d);
+}
+
+/*
+ * The phase search alone: intervals of 1 to 7 periods of exactly 60 s.
+ * The period is 60 s, not 30 s (as coherent), Z is the number of
+ * intervals, no jitter, every interval on a whole number of periods.
+ */
+static void
+test_beacon_phase_fit(void **state)
+{
+	(void)state;
+	static const unsigned k[] = { 3, 1, 7, 2, 5, 2, 4, 1, 6, 3, 2, 9, 1, 4, 2, 3, 5, 2, 1, 3 };
+	double iv[20];
+	unsigned beats = 0;
+	for (unsigned i = 0; i < 20; i++) {
+		iv[i] = k[i] * 60000.0;
+		beats += k[i];
+	}
+	struct beacon_phase ph;
+	assert_true(beacon_phase_fit(iv, 20, 5000, &ph));
+	assert_true(fabs(ph.period - 60000) < 1e-6);
+	assert_true(fabs(ph.z - 20) < 1e-6);
+	assert_true(ph.jitter < 1e-9);
+	assert_int_equal(ph.on, 20);
+	assert_int_equal(ph.beats, beats);
+	assert_false(beacon_phase_fit(iv, 20, 600000, &ph)); /* no candidate that long */
+}
+
+/* a flow the way an exporter sampling 1:100 reports one sampled packet */
+static struct nfw_flow
+fl_sampled(uint32_t src, uint32_t dst, uint16_t sport, uint64_t t, uint32_t rate)
+{
+	struct nfw_flow r = fl(src, dst, sport, 443, 6, t, 0, 64ull * rate, rate, 0x10);
+	r.sampling = rate;
+	return r;
+}
+
+/*
+ * 1:100 packet sampling of a beacon of small sessions every 60 s (+-0.5 s)
+ * for 6 h: one session in ten is seen, and each seen session comes as two
+ * records 3 s apart on its source port (sFlow: a record per sampled
+ * packet). Most intervals are many periods, so the direct test cannot
+ * hold; the phases can. Unsampled (rate 1), the same records are not a
+ * beacon; sampled Poisson arrivals to 100 destinations are none either.
+ */
+static void
+test_beacon_sampled(void **state)
+{
+	(void)state;
+	for (unsigned rate = 100; rate >= 1; rate = rate == 100 ? 1 : 0) {
+		struct nfw_detect *d = mk_beacons(1024);
+		unsigned seen = 0;
+		uint64_t first = 0, last = 0;
+		lcg = 7;
+		for (unsigned i = 0; i < 360; i++) {
+			uint64_t t = T0 + i * 60000ull + (uint64_t)(1000 * u01());
+			if (u01() >= 0.1)
+				continue;
+			for (unsigned part = 0; part < 2; part++) {
+				struct nfw_flow r = fl_sampled(0x0a000007, 0xc6336417, (uint16_t)(40000 + i),
+							       t + part * 3000, rate);
+				nfw_detect_add(d, &r);
+			}
+			first = first ? first : t;
+			last = t;
+			seen++;
+		}
+		assert_true(seen >= 20 && seen <= 32); /* the ring of 64 events holds them all */
+		const struct nfw_finding *f;
+		unsigned n = run(d, &f);
+		if (rate == 1) {
+			assert_int_equal(n, 0);
+			nfw_detect_free(d);
+			continue;
+		}
+		assert_int_equal(n, 1);
+		assert_string_equal(f[0].id, "beaconing-10.0.0.7-198.51.100.23-443-tcp");
+		assert_true(fabs(ev(&f[0], "period_s") - 60) < 0.5);
+		assert_int_equal(ev(&f[0], "connections"), seen);
+		assert_int_equal(ev(&f[0], "sampling"), 100);
+		assert_int_equal(ev(&f[0], "sessions_estimated"), (last - first + 30000) / 60000 + 1);
+		assert_true(ev(&f[0], "phase_z") >= 18);
+		print_message("sampled beacon: %u of 360 sessions seen, Z %.1f\n", seen, ev(&f[0], "phase_z"));
+		nfw_detect_free(d);
+	}
+
+	struct nfw_detect *d = mk_beacons(1024);
+	for (unsigned j = 0; j < 100; j++) {
+		uint64_t t = T0;
+		for (unsigned i = 0; i < 30; i++) { /* a mean of 12 minutes: 6 h */
+			t += 1000 + (uint64_t)(-720000 * log(1 - u01()));
+			struct nfw_flow r = fl_sampled(0x0a000100 + j, 0x60000000 + j, (uint16_t)(30000 + i), t, 100);
+			nfw_detect_add(d, &r);
+		}
+	}
+	const struct nfw_finding *f;
+	assert_int_equal(run(d, &f), 0);
 	nfw_detect_free(d);
 }
 
@@ -903,6 +1006,8 @@ main(void)
 		cmocka_unit_test(test_fanout_table_full),
 		cmocka_unit_test(test_dns_table_full),
 		cmocka_unit_test(test_beacon_busy),
+		cmocka_unit_test(test_beacon_phase_fit),
+		cmocka_unit_test(test_beacon_sampled),
 		cmocka_unit_test(test_beacon_table_full),
 		cmocka_unit_test(test_beacon_churn),
 	};
