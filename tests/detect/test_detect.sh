@@ -16,7 +16,7 @@
 #  - nothing else is raised: no finding on the benign look-alikes (NTP
 #    polling, SaaS keepalives, the backup, CDN bursts, the SNMP poller, the
 #    resolver) nor on background traffic, over the benign scenario with four
-#    seeds;
+#    seeds, and at 1:100 (with an sFlow agent) with two;
 #  - findings are in priority order, and every report validates against
 #    shared/spec/findings.schema.json.
 #
@@ -123,6 +123,20 @@ for seed in 43 5 6 7; do
 done
 validate "$work/benign.report.json"
 check "benign: schema" $?
+# the look-alikes at 1:100 with an sFlow agent (where the phase test of beaconing works)
+"$gen" --dump-scenario benign | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for e in s["exporters"]:
+    e["sampling"] = 100
+s["exporters"].append({"name": "access-sflow", "version": "sflow", "addr": "192.0.2.4", "sampling": 100})
+json.dump(s, open(sys.argv[1], "w"))' "$work/benign-sampled.json"
+for seed in 43 5; do
+	"$gen" --scenario "$work/benign-sampled.json" --seed $seed --out "$work/benign.pcap" 2>/dev/null
+	"$query" -q -r "$work/benign.pcap" --report "$work/benign.report.json" --detect-config "$work/site.json" 2>/dev/null
+	n=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["findings"])); [print(f["id"], file=sys.stderr) for f in r["findings"]]' "$work/benign.report.json")
+	check "benign 1:100 seed $seed: $n findings on the look-alikes" $([ "$n" -eq 0 ]; echo $?)
+done
 # the same findings from flow records given as JSON: nfwatch's ndjson and json, and nProbe names
 "$query" -r "$work/small.pcap" -o ndjson >"$work/small.ndjson"
 "$query" -r "$work/small.pcap" -o json >"$work/small.rec.json"
