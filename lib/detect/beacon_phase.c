@@ -28,7 +28,7 @@
  * at P / 2.
  *
  * Searching 24 candidates raises the largest Z of random arrivals:
- * simulated (12 000 Poisson streams of 13 to 64 events over 6 h each way)
+ * simulated (24 000 Poisson streams of 13 to 64 events over 6 h, two seeds)
  * P(Z > 9.5) was 1e-3, the tail ~13 e^-Z; beacon.c asks for Z >= 18
  * (beacon_min_phase_z), ~2e-7 a test.
  */

@@ -106,7 +106,7 @@ for k in [('volumetric', None, '10.20.80.10'), ('volumetric', None, '10.20.80.11
     assert got[k]['evidence'].get('sampling') == 100, got[k]['evidence']
 b = got[('beaconing', '10.20.4.21', '198.51.100.31')]
 assert abs(b['evidence']['period_s'] - 30) < 0.5 and b['dst_port'] == 8443, b
-# the other beacon (20 % jitter a beat, 3-packet sessions: one in 15 seen) has no
+# the other beacon (20 % jitter a beat, sessions of a few packets: one in 15 seen) has no
 # timing left at 1:100; no tuple is called a beacon that is not one
 beacons = {(k[1], k[2]) for k in got if k[0] == 'beaconing'}
 assert beacons <= {('10.20.4.21', '198.51.100.31'), ('10.20.4.7', '198.51.100.23')}, beacons
