@@ -336,7 +336,9 @@ static void
 test_beacon_sampled(void **state)
 {
 	(void)state;
-	for (unsigned rate = 100; rate >= 1; rate = rate == 100 ? 1 : 0) {
+	static const uint32_t rates[] = { 100, 1 };
+	for (unsigned ri = 0; ri < 2; ri++) {
+		uint32_t rate = rates[ri];
 		struct nfw_detect *d = mk_beacons(1024);
 		unsigned seen = 0;
 		uint64_t first = 0, last = 0;
