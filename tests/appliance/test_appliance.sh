@@ -9,7 +9,8 @@
 #     was dequeued; the segments read back hold every byte and packet.
 #     The detectors find the same on the segments as on the capture.
 #     With --findings / --report, the appliance's own detectors find the same
-#     as the offline tool, streaming each finding as it is raised.
+#     as the offline tool (the steady beacon at 1:100 among them), streaming
+#     each finding as it is raised.
 #  2. the exporter allow-list denies, and counts, everything else.
 #  3. SIGINT: a clean stop, exit 0, summary written, nothing lost.
 #  4. the kernel path: net_af_packet on a veth whose peer sits in a network
@@ -94,6 +95,7 @@ import json, sys
 a = sorted(f['id'] for f in json.load(open(sys.argv[1]))['findings'])
 b = sorted(f['id'] for f in json.load(open(sys.argv[2]))['findings'])
 assert a == b and a, (a, b)
+assert 'beaconing-10.20.4.21-198.51.100.31-8443-tcp' in a, a  # at 1:100, by the phase test on the workers
 streamed = [json.loads(l) for l in open(sys.argv[3])]
 assert {f['id'] for f in streamed} == set(a), ('every finding streamed', {f['id'] for f in streamed} ^ set(a))
 t = json.load(open(sys.argv[4]))
