@@ -6,7 +6,12 @@
 # as fast as it takes them; reports records/s per worker core.
 #
 #   bench/linerate.sh [--records N] [--formats "v5 v9 ipfix"] [--modes "decode flow full"]
-#                     [--seconds S]
+#                     [--seconds S] [--mix uniform|site]
+#
+# --mix picks the stream's traffic (nfwatch-gen --mix): "uniform" (the
+# default) draws sources, destinations and ports alike, "site" by popularity
+# (Zipf hosts and destinations, a service mix of ports); the detectors' state
+# differs (site: 13 000 destinations in 40 000 flows, uniform: 256).
 #
 # Modes are the appliance's engines (rxonly, decode, flow, full) and "detect":
 # flow mode with the detectors on (--detect: per-worker sketches and
@@ -32,13 +37,15 @@ records=2000000
 formats="v5 v9 ipfix"
 modes="rxonly decode flow full"
 seconds=10
+mix=uniform
 while [ $# -gt 0 ]; do
 	case $1 in
 	--records) records=$2; shift 2 ;;
 	--formats) formats=$2; shift 2 ;;
 	--modes) modes=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
-	*) echo "usage: bench/linerate.sh [--records N] [--formats \"v5 v9 ipfix\"] [--modes \"...\"] [--seconds S]"; exit 2 ;;
+	--mix) mix=$2; shift 2 ;;
+	*) echo "usage: bench/linerate.sh [--records N] [--formats \"v5 v9 ipfix\"] [--modes \"...\"] [--seconds S] [--mix uniform|site]"; exit 2 ;;
 	esac
 done
 bash scripts/setup.sh
@@ -48,29 +55,34 @@ query=./build/app/nfwatch-query/nfwatch-query
 app=./build/app/nfwatch/nfwatch
 dir=build/linerate
 mkdir -p $dir
+case $mix in
+uniform) tag= ;;
+site) tag=-site ;;
+*) echo "linerate.sh: --mix is uniform or site"; exit 2 ;;
+esac
 
 for f in $formats; do
-	[ -f "$dir/$f-$records.pcap" ] || "$gen" --bulk "$records" --format "$f" --out "$dir/$f-$records.pcap"
+	[ -f "$dir/$f$tag-$records.pcap" ] || "$gen" --bulk "$records" --format "$f" --mix $mix --out "$dir/$f$tag-$records.pcap"
 done
 
 if [ -x "$app" ]; then
 	printf "%-6s %-7s %14s %12s %10s\n" format mode records records/s/core busy
 	for f in $formats; do
-		size=$(stat -c %s "$dir/$f-$records.pcap")
-		pkts=$("$query" -q --stats=json -r "$dir/$f-$records.pcap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["capture"]["frames"])')
+		size=$(stat -c %s "$dir/$f$tag-$records.pcap")
+		pkts=$("$query" -q --stats=json -r "$dir/$f$tag-$records.pcap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["capture"]["frames"])')
 		mbufs=$((pkts + 16384))
 		mem=$(( mbufs * 2600 / 1048576 + 1024 ))
 		for m in $modes; do
-			out=$dir/$f-$m.json
+			out=$dir/$f$tag-$m.json
 			extra=()
 			mode=$m
 			[ "$m" = full ] && extra=(--segments "$dir/segs-$f")
 			[ "$m" = detect ] && mode=flow && extra=(--detect --epoch 2)
 			rm -rf "$dir/segs-$f"
 			"$app" -l 0-1 --no-huge -m $mem --no-pci --no-shconf --file-prefix "lr$$" \
-				--vdev "net_pcap0,rx_pcap=$dir/$f-$records.pcap,infinite_rx=1" -- \
+				--vdev "net_pcap0,rx_pcap=$dir/$f$tag-$records.pcap,infinite_rx=1" -- \
 				--mode "$mode" --duration "$seconds" --mbufs $mbufs --burst 64 --summary-json "$out" \
-				"${extra[@]}" >"$dir/$f-$m.log" 2>&1
+				"${extra[@]}" >"$dir/$f$tag-$m.log" 2>&1
 			python3 - "$out" "$f" "$m" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -96,7 +108,7 @@ echo "note: the appliance (build/app/nfwatch/nfwatch) is not built yet: measurin
 echo "      decode path (libpcap read + frame walk + decode) on one core instead"
 printf "%-6s %12s %10s %14s %10s\n" format records datagrams records/s/core wall_s
 for f in $formats; do
-	file="$dir/$f-$records.pcap"
+	file="$dir/$f$tag-$records.pcap"
 	cat "$file" >/dev/null # into the page cache
 	best=0
 	for _ in 1 2 3; do

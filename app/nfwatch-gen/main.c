@@ -9,12 +9,19 @@
  *   nfwatch-gen --replay FILE.pcap --send ADDR:PORT [--pps N] [--max-seconds S]
  *   nfwatch-gen --list-scenarios | --dump-scenario NAME
  *   nfwatch-gen --demo --out FILE.pcap
- *   nfwatch-gen --bulk N [--format v5|v9|ipfix|sflow] [--exporters K] --out FILE.pcap
+ *   nfwatch-gen --bulk N [--format v5|v9|ipfix|sflow] [--exporters K] [--mix uniform|site]
+ *               --out FILE.pcap
  *
  * Scenarios (gen.h has the pipeline) describe hosts and behaviours over a
  * span of time, labelled; --demo is a one-minute capture from four
  * exporters, one per format; --bulk fills a capture with full-size
  * datagrams of distinct flows for line-rate replay (net_pcap infinite_rx).
+ * Its --mix says who talks to whom: "uniform" (the default) draws every
+ * source, destination and port alike (65 536 x 256 x 8: nearly every flow a
+ * new conversation, the detectors' worst case); "site" draws internal hosts
+ * and external destinations by popularity (Zipf, s = 1, over 65 536 hosts
+ * and the 131 072 addresses of 198.18.0.0/15) and ports by a service mix,
+ * as a site's traffic is: a few hosts and services carry most flows.
  * Output is deterministic for a scenario and seed.
  */
 #include <errno.h>
@@ -36,13 +43,71 @@ rng_range(struct rng *r, uint32_t n)
 
 static const uint16_t svc_ports[] = { 443, 80, 53, 123, 25, 22, 8443, 993 };
 
+/*
+ * The "site" mix: ranks drawn by Zipf (s = 1) from a cumulative table,
+ * scattered over the address range by an odd multiplier (a bijection mod
+ * 2^k), so popular hosts are not neighbours.
+ */
+#define MIX_SRC_BITS 16
+#define MIX_DST_BITS 17
+struct mix {
+	double *src_cdf, *dst_cdf;
+};
+
+static double *
+zipf_cdf(unsigned n)
+{
+	double *c = malloc(sizeof(*c) * n), sum = 0;
+	if (c == NULL)
+		return NULL;
+	for (unsigned i = 0; i < n; i++)
+		c[i] = (sum += 1.0 / (i + 1));
+	for (unsigned i = 0; i < n; i++)
+		c[i] /= sum;
+	return c;
+}
+
+static uint32_t
+zipf_draw(struct rng *r, const double *cdf, unsigned bits)
+{
+	double u = rng_unit(r);
+	uint32_t lo = 0, hi = (1u << bits) - 1;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (cdf[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return ((lo + 1) * 0x9e3779b1u) & ((1u << bits) - 1); /* rank 0 is not address .0 */
+}
+
+/* the site's services by their share of flows, in percent (the rest 993) */
+static uint16_t
+site_port(struct rng *r)
+{
+	static const struct { uint16_t port; uint8_t pct; } svc[] = {
+		{ 443, 62 }, { 80, 14 }, { 53, 10 }, { 123, 4 }, { 25, 3 }, { 22, 2 }, { 8443, 3 },
+	};
+	uint32_t u = rng_range(r, 100), acc = 0;
+	for (unsigned i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+		if (u < (acc += svc[i].pct))
+			return svc[i].port;
+	return 993;
+}
+
 static void
-make_flow(struct rng *r, struct nfw_flow *f, uint64_t t, int v6, uint32_t divide)
+make_flow(struct rng *r, struct nfw_flow *f, uint64_t t, int v6, uint32_t divide, const struct mix *m)
 {
 	memset(f, 0, sizeof(*f));
 	if (!v6) {
-		nfw_flow_addr_set4(f->src_addr, 0x0a000000u | rng_range(r, 1 << 16));  /* 10.0/16 */
-		nfw_flow_addr_set4(f->dst_addr, 0xcb007100u | rng_range(r, 256));      /* 203.0.113/24 */
+		if (m != NULL) {
+			nfw_flow_addr_set4(f->src_addr, 0x0a000000u | zipf_draw(r, m->src_cdf, MIX_SRC_BITS));
+			nfw_flow_addr_set4(f->dst_addr, 0xc6120000u | zipf_draw(r, m->dst_cdf, MIX_DST_BITS));
+		} else {
+			nfw_flow_addr_set4(f->src_addr, 0x0a000000u | rng_range(r, 1 << 16));  /* 10.0/16 */
+			nfw_flow_addr_set4(f->dst_addr, 0xcb007100u | rng_range(r, 256));      /* 203.0.113/24 */
+		}
 		nfw_flow_addr_set4(f->nexthop, 0x0a0000feu);
 		f->af = 4;
 	} else {
@@ -55,7 +120,7 @@ make_flow(struct rng *r, struct nfw_flow *f, uint64_t t, int v6, uint32_t divide
 		memcpy(f->dst_addr + 8, &b, 8);
 		f->af = 6;
 	}
-	uint16_t port = svc_ports[rng_range(r, 8)];
+	uint16_t port = m != NULL ? site_port(r) : svc_ports[rng_range(r, 8)];
 	f->proto = (port == 53 || port == 123) ? 17 : 6;
 	f->src_port = (uint16_t)(32768 + rng_range(r, 28000));
 	f->dst_port = port;
@@ -151,7 +216,7 @@ run_demo(struct nfw_pcap_writer *w, uint64_t seed, uint64_t start_ms)
 			unsigned n = 20 + rng_range(&r, 30);
 			for (unsigned k = 0; k < n; k++)
 				make_flow(&r, &recs[k], t, (int)rng_range(&r, 100) < st[i].v6_share,
-					  st[i].divide);
+					  st[i].divide, NULL);
 			rc = emit(w, &st[i], recs, n, t);
 		}
 	}
@@ -163,11 +228,16 @@ out:
 
 static int
 run_bulk(struct nfw_pcap_writer *w, uint64_t seed, uint64_t start_ms, unsigned long n,
-	 uint16_t version, unsigned nexp)
+	 uint16_t version, unsigned nexp, bool site)
 {
 	struct rng r = { seed };
 	struct stream s[GEN_MAX_EXPORTERS];
+	struct mix mix = { NULL, NULL };
 	int rc = 0;
+
+	if (site && ((mix.src_cdf = zipf_cdf(1u << MIX_SRC_BITS)) == NULL ||
+		     (mix.dst_cdf = zipf_cdf(1u << MIX_DST_BITS)) == NULL))
+		rc = -ENOMEM;
 
 	memset(s, 0, sizeof(s));
 	for (unsigned i = 0; i < nexp; i++) {
@@ -189,13 +259,15 @@ run_bulk(struct nfw_pcap_writer *w, uint64_t seed, uint64_t start_ms, unsigned l
 	for (unsigned i = 0; n > 0 && rc == 0; i = (i + 1) % nexp) {
 		unsigned k = n > 256 ? 256 : (unsigned)n;
 		for (unsigned j = 0; j < k; j++)
-			make_flow(&r, &recs[j], t, 0, 1);
+			make_flow(&r, &recs[j], t, 0, 1, site ? &mix : NULL);
 		rc = emit(w, &s[i], recs, k, t);
 		n -= k;
 		t += 10;
 	}
 	for (unsigned i = 0; i < nexp; i++)
 		nfw_export_free(s[i].enc);
+	free(mix.src_cdf);
+	free(mix.dst_cdf);
 	return rc;
 }
 
@@ -256,7 +328,8 @@ usage(FILE *fp)
 		"       nfwatch-gen --replay FILE.pcap --send ADDR:PORT [--pps N] [--max-seconds S]\n"
 		"       nfwatch-gen --list-scenarios | --dump-scenario NAME\n"
 		"       nfwatch-gen --demo --out FILE.pcap\n"
-		"       nfwatch-gen --bulk N [--format v5|v9|ipfix|sflow] [--exporters K] --out FILE.pcap\n");
+		"       nfwatch-gen --bulk N [--format v5|v9|ipfix|sflow] [--exporters K] [--mix uniform|site]\n"
+		"                   --out FILE.pcap\n");
 }
 
 static int
@@ -292,6 +365,7 @@ main(int argc, char **argv)
 		{ "bulk", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "exporters", required_argument, NULL, 'x' },
+		{ "mix", required_argument, NULL, 'M' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "start", required_argument, NULL, 't' },
@@ -301,6 +375,7 @@ main(int argc, char **argv)
 	struct emit_opts eo = { .max_seconds = 600 };
 	const char *scenario = NULL, *truth = NULL, *replay = NULL, *expect = NULL;
 	int demo = 0;
+	bool site = false;
 	uint64_t bulk = 0, seed = 1, start = 1767225600, nexp = 1, v;
 	uint32_t sampling = 0;
 	bool seed_set = false;
@@ -364,6 +439,13 @@ main(int argc, char **argv)
 			if (parse_u64("--exporters", optarg, GEN_MAX_EXPORTERS, &nexp) || nexp == 0)
 				return 2;
 			break;
+		case 'M':
+			if (strcmp(optarg, "uniform") != 0 && strcmp(optarg, "site") != 0) {
+				fprintf(stderr, "nfwatch-gen: --mix is uniform or site\n");
+				return 2;
+			}
+			site = strcmp(optarg, "site") == 0;
+			break;
 		case 'o': eo.pcap_path = optarg; break;
 		case 's':
 			if (parse_u64("--seed", optarg, UINT64_MAX >> 11, &seed))
@@ -416,7 +498,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	int rc = demo ? run_demo(w, seed, start * 1000)
-		      : run_bulk(w, seed, start * 1000, bulk, version, (unsigned)nexp);
+		      : run_bulk(w, seed, start * 1000, bulk, version, (unsigned)nexp, site);
 	if (nfw_pcap_writer_close(w) != 0 && rc == 0)
 		rc = -EIO;
 	if (rc != 0) {

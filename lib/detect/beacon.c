@@ -401,30 +401,57 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 		t->sampling = f->sampling;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
+/*
+ * Sorts of at most MAX_EVENTS items, inline: qsort's callbacks and
+ * analyse's allocations were a tenth of a worker's time on the site mix
+ * (bench/linerate.sh, "site"), where popular tuples are analysed every run.
+ * Shell's gaps for values; events are nearly in order once the ring is
+ * unrolled from its head, so straight insertion.
+ */
+#define SHELL_SORT(v, n)                                                         \
+	do {                                                                     \
+		static const unsigned gaps_[] = { 23, 10, 4, 1 };                \
+		for (unsigned g_ = 0; g_ < 4; g_++) {                            \
+			unsigned h_ = gaps_[g_];                                 \
+			for (unsigned i_ = h_; i_ < (n); i_++) {                 \
+				__typeof__(*(v)) x_ = (v)[i_];                   \
+				unsigned j_ = i_;                                \
+				for (; j_ >= h_ && (v)[j_ - h_] > x_; j_ -= h_)  \
+					(v)[j_] = (v)[j_ - h_];                  \
+				(v)[j_] = x_;                                    \
+			}                                                        \
+		}                                                                \
+	} while (0)
+
+static void
+sort_dbl(double *v, unsigned n)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
+	SHELL_SORT(v, n);
 }
 
-static int
-cmp_u16(const void *a, const void *b)
+static void
+sort_u16(uint16_t *v, unsigned n)
 {
-	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+	SHELL_SORT(v, n);
 }
 
-static int
-cmp_dbl(const void *a, const void *b)
+/* the ring in time order from index 0 (head 0 after) */
+static void
+events_in_order(struct tuple *t)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_ev(const void *a, const void *b)
-{
-	return cmp_u64(&((const struct bevent *)a)->t, &((const struct bevent *)b)->t);
+	struct bevent tmp[MAX_EVENTS];
+	unsigned n = t->n;
+	for (unsigned i = 0; i < n; i++)
+		tmp[i] = t->ev[(t->head + i) % t->cap];
+	for (unsigned i = 1; i < n; i++) {
+		struct bevent x = tmp[i];
+		unsigned j = i;
+		for (; j > 0 && tmp[j - 1].t > x.t; j--)
+			tmp[j] = tmp[j - 1];
+		tmp[j] = x;
+	}
+	memcpy(t->ev, tmp, n * sizeof(tmp[0]));
+	t->head = 0;
 }
 
 static double
@@ -535,32 +562,25 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 	unsigned n = t->n;
 	pend_flush(t);
 	/* in time order; sorted, the oldest is first: the ring starts at 0 again */
-	qsort(t->ev, n, sizeof(*t->ev), cmp_ev);
-	t->head = 0;
+	events_in_order(t);
 
 	/* one long-lived connection: most sessions on the same source port */
-	uint16_t *sp = malloc(n * sizeof(uint16_t));
-	if (sp == NULL)
-		return cost;
+	uint16_t sp[MAX_EVENTS];
 	for (unsigned i = 0; i < n; i++)
 		sp[i] = t->ev[i].sport;
-	qsort(sp, n, sizeof(uint16_t), cmp_u16);
+	sort_u16(sp, n);
 	unsigned run = 1, best = 1;
 	for (unsigned i = 1; i < n; i++) {
 		run = sp[i] == sp[i - 1] ? run + 1 : 1;
 		if (run > best)
 			best = run;
 	}
-	free(sp);
 	if (best * 5 >= n * 4)
 		return cost;
 
 	unsigned ni = n - 1;
-	double *iv = malloc(ni * sizeof(double)), *fold = malloc(ni * sizeof(double)),
-	       *dev = malloc(ni * sizeof(double)), *byt = malloc(n * sizeof(double));
+	double iv[MAX_EVENTS], fold[MAX_EVENTS], dev[MAX_EVENTS], byt[MAX_EVENTS];
 	struct bfit m = { 0 };
-	if (iv == NULL || fold == NULL || dev == NULL || byt == NULL)
-		goto out;
 	for (unsigned i = 0; i < ni; i++)
 		iv[i] = (double)(t->ev[i + 1].t - t->ev[i].t);
 	double mean = 0, var = 0;
@@ -572,14 +592,14 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 	for (unsigned i = 0; i < n; i++)
 		var += (byt[i] - mean) * (byt[i] - mean);
 	m.bytes_cv = mean > 0 ? sqrt(var / n) / mean : 0;
-	qsort(byt, n, sizeof(double), cmp_dbl);
+	sort_dbl(byt, n);
 	m.bytes_med = quantile(byt, n, 0.5);
 	m.first = t->first < t->ev[0].t ? t->first : t->ev[0].t;
 	m.last = t->ev[n - 1].t;
 	m.span_s = (double)(m.last - m.first) / 1000.0;
 
 	memcpy(fold, iv, ni * sizeof(double));
-	qsort(fold, ni, sizeof(double), cmp_dbl);
+	sort_dbl(fold, ni);
 	double p0 = quantile(fold, ni, 0.5);
 	if (p0 < c->beacon_min_period_s * 1000)
 		goto thinned;
@@ -592,7 +612,7 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 	}
 	if (nf < c->beacon_min_events - 1)
 		goto thinned;
-	qsort(fold, nf, sizeof(double), cmp_dbl);
+	sort_dbl(fold, nf);
 	double p = quantile(fold, nf, 0.5);
 	/* Folding onto multiples squeezes any interval into +-50 % of the period:
 	 * random (Poisson) arrivals would look periodic. A beacon's intervals are
@@ -610,7 +630,7 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 		goto thinned;
 	for (unsigned i = 0; i < nf; i++)
 		dev[i] = fabs(fold[i] - p);
-	qsort(dev, nf, sizeof(double), cmp_dbl);
+	sort_dbl(dev, nf);
 	double jitter = quantile(dev, nf, 0.5) / p;
 	double q1 = quantile(fold, nf, 0.25), q3 = quantile(fold, nf, 0.75);
 	double skew = q3 > q1 ? (q3 + q1 - 2 * p) / (q3 - q1) : 0;
@@ -644,10 +664,6 @@ thinned:
 	if (t->sampling > 1 && analyse_thinned(d, t, key, iv, &m))
 		cost += PHASE_COST;
 out:
-	free(iv);
-	free(fold);
-	free(dev);
-	free(byt);
 	return cost;
 }
 

@@ -13,6 +13,9 @@
 #  - output is deterministic for a seed, and another seed changes it;
 #  - --send to a loopback port delivers every datagram, one source per
 #    exporter;
+#  - --bulk: every record decodes; the uniform mix spreads flows evenly, the
+#    site mix by popularity (Zipf, s = 1: the top host ~1/H(65536) = 8.5 % of
+#    flows) and by the service mix (443 ~62 %);
 #  - bad scenarios and non-loopback destinations are refused with a message.
 #
 # usage: test_gen.sh NFWATCH_GEN NFWATCH_QUERY UDPSINK
@@ -152,6 +155,33 @@ assert addrs == ['127.0.1.1', '127.0.1.2', '127.0.1.3'], addrs
 print('live: %d datagrams, %d records from 3 loopback exporters' % (st['total']['datagrams'], st['total']['records']))
 PY
 check "send: every datagram arrived" $?
+
+# bulk line-rate streams, both mixes
+for mix in uniform site; do
+	"$gen" --bulk 40000 --format v9 --mix $mix --out "$work/bulk-$mix.pcap" &&
+	"$query" -r "$work/bulk-$mix.pcap" -o csv >"$work/bulk-$mix.csv"
+	check "bulk $mix written and read" $?
+done
+python3 - "$work/bulk-uniform.csv" "$work/bulk-site.csv" <<'PY'
+import collections, csv, sys
+def load(p):
+    rows = list(csv.DictReader(open(p)))
+    return (rows, collections.Counter(r['src_ip'] for r in rows), collections.Counter(r['dst_ip'] for r in rows),
+            collections.Counter(r['dst_port'] for r in rows))
+u, s = load(sys.argv[1]), load(sys.argv[2])
+assert len(u[0]) == 40000 and len(s[0]) == 40000, (len(u[0]), len(s[0]))
+assert u[1].most_common(1)[0][1] < 20 and len(u[2]) == 256, (u[1].most_common(1), len(u[2]))
+assert all(4200 < c < 5800 for c in u[3].values()) and len(u[3]) == 8, u[3]
+top = s[1].most_common(1)[0][1] / 40000
+assert 0.075 < top < 0.095, top
+assert all(r['src_ip'].startswith('10.0.') and r['dst_ip'].startswith('198.1') for r in s[0])
+assert 0.59 < s[3]['443'] / 40000 < 0.65, s[3]
+assert 0.075 < s[2].most_common(1)[0][1] / 40000 < 0.095 and len(s[2]) > 5000, len(s[2])
+print('bulk: uniform top source %d flows; site top source %.1f %%, %d destinations' % (u[1].most_common(1)[0][1], 100 * top, len(s[2])))
+PY
+check "bulk: the mixes as documented" $?
+"$gen" --bulk 10 --mix zipf --out "$work/x.pcap" 2>"$work/err"; rc=$?
+check "unknown mix refused (exit $rc)" $([ $rc -eq 2 ] && grep -q "uniform or site" "$work/err"; echo $?)
 
 # refusals
 echo '{"exporters": [{"version": "v7", "addr": "192.0.2.1"}], "behaviours": []}' >"$work/bad.json"
