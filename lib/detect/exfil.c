@@ -287,16 +287,19 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 		p->bucket0 = p->first_ms / BUCKET_MS;
 	}
 	if (p->bucket != NULL) {
-		/* spread the flow's bytes over its duration, bucket by bucket */
+		/* spread the flow's bytes over its duration, bucket by bucket; each
+		 * bucket takes the difference of the shares up to its two edges, so
+		 * the parts add up to the flow's bytes exactly */
 		uint64_t t0 = f->start_ms, t1 = f->end_ms > f->start_ms ? f->end_ms : f->start_ms + 1;
 		if ((t1 - 1) / BUCKET_MS >= p->bucket0 + NBUCKETS)
 			pair_slide(p, (t1 - 1) / BUCKET_MS);
+		uint64_t done = 0;
 		for (uint64_t b = t0 / BUCKET_MS; b <= (t1 - 1) / BUCKET_MS; b++) {
-			uint64_t lo = b * BUCKET_MS > t0 ? b * BUCKET_MS : t0;
 			uint64_t hi = (b + 1) * BUCKET_MS < t1 ? (b + 1) * BUCKET_MS : t1;
-			uint64_t part = (uint64_t)((double)f->bytes * (double)(hi - lo) / (double)(t1 - t0));
+			uint64_t upto = (uint64_t)((unsigned __int128)f->bytes * (hi - t0) / (t1 - t0));
 			if (b >= p->bucket0 && b < p->bucket0 + NBUCKETS)
-				p->bucket[b - p->bucket0] += part;
+				p->bucket[b - p->bucket0] += upto - done;
+			done = upto;
 		}
 	}
 }

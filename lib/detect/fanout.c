@@ -126,10 +126,19 @@ sat_inc(uint32_t v, uint32_t by)
 	return v + by < v ? UINT32_MAX : v + by;
 }
 
+/*
+ * A port's hash for the ports HyperLogLog: fully mixed (splitmix64's
+ * finaliser). A bare multiply spreads consecutive ports evenly over the
+ * registers, which a HyperLogLog reads as far more values than there are:
+ * a scan of ports 1-1024 counted ~1850 (tests/crosscheck/softflowd_detect.sh).
+ */
 static inline uint64_t
 port_hash(uint16_t port)
 {
-	return (port + 1) * 0x9e3779b97f4a7c15ULL ^ ((port + 1) * 0xbf58476d1ce4e5b9ULL) >> 31;
+	uint64_t z = (port + 1) * 0x9e3779b97f4a7c15ULL;
+	z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ z >> 27) * 0x94d049bb133111ebULL;
+	return z ^ z >> 31;
 }
 
 /*

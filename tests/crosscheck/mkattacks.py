@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+mkattacks: a packet capture of a small site over three hours, with attacks
+and their benign look-alikes, for a real exporter (softflowd -r) to turn
+into flow records. It shares no code and no model with nfwatch-gen: hosts
+speak TCP and UDP packet by packet (handshakes, replies, resets, closed
+ports, unanswered probes), so the flows are what an exporter makes of them.
+
+    mkattacks.py OUT.pcap TRUTH.json [seed]
+
+TRUTH.json has what the detectors should count: each attack's IP bytes
+from its source to its target (as an exporter sums them), its sessions,
+probes and hosts.
+
+The site is 10.20.0.0/16. What is in it (and what a detector should say):
+
+  attacks
+    horizontal scan   203.0.113.66 -> 10.20.3.1-254 tcp/22, SYNs, a second
+                      apart; 12 hosts answer (SYN-ACK, then the scanner
+                      resets), the rest are silent
+    vertical scan     10.20.1.99 -> 10.20.5.5 tcp/1-1024, 20 a second; the
+                      target resets each closed port, 3 are open
+    beacon            10.20.4.21 -> 198.51.100.31 tcp/443 every 60 s +-10 %,
+                      a TLS-sized exchange each time, for three hours
+    slow scan         198.51.100.77 -> 10.20.8.1-254 tcp/3389, one SYN every
+                      40 s for almost three hours, none answered
+    lateral movement  10.20.7.7 -> 10.20.6.1-40 on 445 then 3389 (half
+                      accept, half reset)
+    DNS tunnel        10.20.9.9 -> the resolver 10.20.0.53 udp/53, a
+                      180-byte query every 2 s for an hour
+    exfiltration      10.20.12.34 -> 203.0.113.200 tcp/443, 1.5 GB in
+                      15 minutes (segments as a capture with GRO and a
+                      snap length records them: 64 KB, headers kept)
+  benign look-alikes
+    150 workstations browsing (tcp/443 and 80, each after a DNS lookup),
+    the resolver forwarding to 9.9.9.9, a page pulled from 80 CDN hosts in
+    ten seconds (10.20.1.20, every connection answered), the NTP server 10.20.0.123 polling
+    three servers every 64 s, the SNMP poller 10.20.0.161 polling 30
+    devices every 60 s, the backup server 10.20.0.50 sending 2 GB to
+    203.0.113.10 (named as a backup in the site's configuration).
+"""
+import json
+import random
+import struct
+import sys
+
+T0 = 1767225600.0  # 2026-01-01 00:00:00 UTC
+SPAN = 3 * 3600
+SNAP = 96
+pkts = []  # (time, frame, original length)
+pair_bytes = {}  # (src, dst) -> IP bytes, as an exporter counts them
+
+
+def ip4(s):
+    a = [int(x) for x in s.split('.')]
+    return bytes(a)
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def packet(t, src, dst, proto, l4, payload_len):
+    """One frame: Ethernet, IPv4, the L4 header given; the payload is zeros
+    (cut at the snap length, as tcpdump -s records it)."""
+    tot = 20 + len(l4) + payload_len
+    if tot > 65535:
+        raise ValueError('IPv4 packet too long')
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, tot, random.getrandbits(16), 0x4000, 64, proto, 0,
+                    ip4(src), ip4(dst))
+    h = h[:10] + struct.pack('!H', csum(h)) + h[12:]
+    pair_bytes[(src, dst)] = pair_bytes.get((src, dst), 0) + tot
+    eth = b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00'
+    frame = eth + h + l4 + b'\0' * payload_len
+    pkts.append((t, frame[:SNAP], len(frame)))
+
+
+def tcp(t, src, sp, dst, dp, flags, payload=0):
+    packet(t, src, dst, 6, struct.pack('!HHIIBBHHH', sp, dp, 1, 1, 0x50, flags, 65535, 0, 0), payload)
+
+
+def udp(t, src, sp, dst, dp, payload):
+    packet(t, src, dst, 17, struct.pack('!HHHH', sp, dp, 8 + payload, 0), payload)
+
+
+SYN, ACK, PSH, RST, FIN = 0x02, 0x10, 0x08, 0x04, 0x01
+ephemeral = {}  # client -> its next source port
+
+
+def next_port(c):
+    """A client's TCP source ports go up one by one, as most stacks hand them
+    out: a port comes back only after the whole range, so an exporter never
+    sees two connections as one."""
+    p = ephemeral.get(c) or random.randint(32768, 60999)
+    ephemeral[c] = p + 1 if p < 60999 else 32768
+    return p
+
+
+def session(t, c, s, dp, req, resp, rtt=0.02, seg=1448):
+    """A TCP connection: handshake, request, response, both FINs."""
+    sp = next_port(c)
+    tcp(t, c, sp, s, dp, SYN)
+    tcp(t + rtt, s, dp, c, sp, SYN | ACK)
+    tcp(t + 2 * rtt, c, sp, s, dp, ACK)
+    t += 2 * rtt
+    for who, n in ((0, req), (1, resp)):
+        a, ap, b, bp = (c, sp, s, dp) if who == 0 else (s, dp, c, sp)
+        while n > 0:
+            k = min(n, seg)
+            tcp(t, a, ap, b, bp, PSH | ACK, k)
+            n -= k
+            t += 0.0005
+        t += rtt / 2
+        tcp(t, b, bp, a, ap, ACK)
+    tcp(t + 0.01, c, sp, s, dp, FIN | ACK)
+    tcp(t + 0.01 + rtt / 2, s, dp, c, sp, FIN | ACK)
+    tcp(t + 0.01 + rtt, c, sp, s, dp, ACK)
+    return t
+
+
+def bulk(t, c, s, dp, total, seconds):
+    """A long upload: 64 KB segments (GRO) evenly over the seconds, an ACK every 8."""
+    sp = next_port(c)
+    tcp(t, c, sp, s, dp, SYN)
+    tcp(t + 0.02, s, dp, c, sp, SYN | ACK)
+    tcp(t + 0.04, c, sp, s, dp, ACK)
+    seg = 65000
+    n = (total + seg - 1) // seg
+    for i in range(n):
+        k = min(seg, total - i * seg)
+        ts = t + 0.05 + seconds * i / n
+        tcp(ts, c, sp, s, dp, PSH | ACK, k)
+        if i % 8 == 7:
+            tcp(ts + 0.01, s, dp, c, sp, ACK)
+    te = t + 0.05 + seconds
+    tcp(te, c, sp, s, dp, FIN | ACK)
+    tcp(te + 0.02, s, dp, c, sp, FIN | ACK)
+    tcp(te + 0.03, c, sp, s, dp, ACK)
+
+
+def dns(t, c, resolver, qlen, rlen, upstream=None):
+    sp = random.randint(1024, 65535)
+    udp(t, c, sp, resolver, 53, qlen)
+    if upstream:
+        usp = random.randint(1024, 65535)
+        udp(t + 0.001, resolver, usp, upstream, 53, qlen)
+        udp(t + 0.015, upstream, 53, resolver, usp, rlen)
+    udp(t + 0.016, resolver, 53, c, sp, rlen)
+
+
+def main():
+    out, truth_out = sys.argv[1], sys.argv[2]
+    random.seed(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    resolver, upstream = '10.20.0.53', '9.9.9.9'
+    servers = ['198.51.100.%d' % i for i in range(1, 31)] + ['192.0.2.%d' % i for i in range(1, 31)]
+
+    # workstations: a lookup, then a page; Poisson, ~6 an hour each
+    for h in range(1, 151):
+        c = '10.20.1.%d' % h
+        t = T0 + random.expovariate(1 / 600)
+        while t < T0 + SPAN:
+            dns(t, c, resolver, random.randint(28, 60), random.randint(60, 200),
+                upstream if random.random() < 0.5 else None)
+            session(t + 0.05, c, random.choice(servers), random.choice((443, 443, 443, 80)),
+                    random.randint(300, 2000), random.randint(2000, 60000))
+            t += random.expovariate(1 / 600)
+
+    # NTP server polling its three upstreams every 64 s
+    for s in ('192.0.2.123', '192.0.2.124', '192.0.2.125'):
+        t = T0 + random.uniform(0, 64)
+        while t < T0 + SPAN:
+            udp(t, '10.20.0.123', 123, s, 123, 48)
+            udp(t + 0.02, s, 123, '10.20.0.123', 123, 48)
+            t += 64
+    # SNMP poller: 30 devices every 60 s
+    for d in range(1, 31):
+        t = T0 + d * 0.5
+        while t < T0 + SPAN:
+            sp = random.randint(1024, 65535)
+            udp(t, '10.20.0.161', sp, '10.20.2.%d' % d, 161, 80)
+            udp(t + 0.003, '10.20.2.%d' % d, 161, '10.20.0.161', sp, 400)
+            t += 60
+    # the backup: 2 GB to the off-site store, 2 h 30 in
+    bulk(T0 + 9000, '10.20.0.50', '203.0.113.10', 443, 2 * 10**9, 1200)
+
+    # horizontal scan, 30 min in: SSH on a /24, a second apart
+    open_hosts = set(random.sample(range(1, 255), 12))
+    for i in range(1, 255):
+        t = T0 + 1800 + i
+        sp = random.randint(1024, 65535)
+        tcp(t, '203.0.113.66', sp, '10.20.3.%d' % i, 22, SYN)
+        if i in open_hosts:
+            tcp(t + 0.03, '10.20.3.%d' % i, 22, '203.0.113.66', sp, SYN | ACK)
+            tcp(t + 0.06, '203.0.113.66', sp, '10.20.3.%d' % i, 22, RST)
+    # slow scan: RDP on a /24, 40 s apart, nothing answers
+    for i in range(1, 255):
+        tcp(T0 + 60 + 40 * i, '198.51.100.77', random.randint(1024, 65535), '10.20.8.%d' % i, 3389, SYN)
+    # a page from 80 CDN hosts at once, 45 min in
+    for i in range(80):
+        session(T0 + 2700 + i * 0.12, '10.20.1.20', '192.0.2.%d' % (100 + i), 443, 400, 30000)
+    # vertical scan, 1 h in: ports 1-1024 of one host, closed ports reset
+    for p in range(1, 1025):
+        t = T0 + 3600 + p / 20
+        sp = random.randint(1024, 65535)
+        tcp(t, '10.20.1.99', sp, '10.20.5.5', p, SYN)
+        if p in (22, 80, 443):
+            tcp(t + 0.001, '10.20.5.5', p, '10.20.1.99', sp, SYN | ACK)
+            tcp(t + 0.002, '10.20.1.99', sp, '10.20.5.5', p, RST)
+        else:
+            tcp(t + 0.001, '10.20.5.5', p, '10.20.1.99', sp, RST | ACK)
+    # beacon: every 60 s +-10 %, a small request, a larger answer
+    t, beats = T0 + 37, 0
+    while t < T0 + SPAN:
+        session(t, '10.20.4.21', '198.51.100.31', 443, random.randint(280, 320), random.randint(1100, 1300))
+        t += 60 * random.uniform(0.9, 1.1)
+        beats += 1
+    # lateral movement, 2 h in: SMB then RDP on 40 hosts
+    for port, base in ((445, 7200), (3389, 7500)):
+        for i in range(1, 41):
+            t = T0 + base + i * 2
+            if i % 2:
+                session(t, '10.20.7.7', '10.20.6.%d' % i, port, 500, 800)
+            else:
+                sp = next_port('10.20.7.7')
+                tcp(t, '10.20.7.7', sp, '10.20.6.%d' % i, port, SYN)
+                tcp(t + 0.001, '10.20.6.%d' % i, port, '10.20.7.7', sp, RST | ACK)
+    # DNS tunnel, 1 h 10 in: big queries every 2 s for an hour
+    for i in range(1800):
+        dns(T0 + 4200 + 2 * i, '10.20.9.9', resolver, 180, random.randint(200, 300), upstream)
+    # exfiltration, 1 h 40 in
+    bulk(T0 + 6000, '10.20.12.34', '203.0.113.200', 443, 15 * 10**8, 900)
+
+    truth = {
+        'horizontal_scan': {'src': '203.0.113.66', 'dst_port': 22, 'probes': 254},
+        'slow_scan': {'src': '198.51.100.77', 'dst_port': 3389, 'probes': 254},
+        'vertical_scan': {'src': '10.20.1.99', 'dst': '10.20.5.5', 'ports': 1024},
+        'beacon': {'src': '10.20.4.21', 'dst': '198.51.100.31', 'dst_port': 443, 'sessions': beats,
+                   'period_s': 60},
+        'lateral_movement': {'src': '10.20.7.7', 'hosts': 40, 'attempts': 80, 'failed': 40},
+        'dns_tunnel': {'src': '10.20.9.9', 'resolver': resolver, 'queries': 1800,
+                       'bytes_out': pair_bytes[('10.20.9.9', resolver)]},
+        'exfiltration': {'src': '10.20.12.34', 'dst': '203.0.113.200',
+                         'bytes_out': pair_bytes[('10.20.12.34', '203.0.113.200')],
+                         'bytes_in': pair_bytes[('203.0.113.200', '10.20.12.34')]},
+    }
+    with open(truth_out, 'w') as f:
+        json.dump(truth, f, indent=1)
+    pkts.sort(key=lambda p: p[0])
+    with open(out, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, SNAP, 1))
+        for t, frame, orig in pkts:
+            us = int(round(t * 1e6))
+            f.write(struct.pack('<IIII', us // 1000000, us % 1000000, len(frame), orig))
+            f.write(frame)
+    print('mkattacks: %d packets, %.1f h' % (len(pkts), SPAN / 3600))
+
+
+if __name__ == '__main__':
+    main()
