@@ -529,18 +529,23 @@ analyse_thinned(struct nfw_detect *d, struct tuple *t, const struct bkey *key, d
 	m->on_share = (double)ph.on / ni;
 	double score = 30 + 30 * fmin(1.0, ph.z / (2 * c->beacon_min_phase_z)) + 20 * fmin(1.0, m->span_s / 14400.0) +
 		       10 * m->on_share;
-	struct nfw_finding *f = beacon_finding(d, key, m, ni + 1, score);
+	/* The ring holds the newest MAX_EVENTS events: sessions seen of all
+	 * time are its sessions scaled by the events of all time; the sessions
+	 * there were, the periods from the first session of all time (m->first). */
+	double seen = t->total > t->n ? floor((double)(ni + 1) * t->total / t->n + 0.5) : ni + 1;
+	double sessions = floor((double)(m->last - m->first) / ph.period + 0.5) + 1;
+	if (sessions < seen)
+		sessions = seen;
+	struct nfw_finding *f = beacon_finding(d, key, m, seen, score);
 	if (f == NULL)
 		return true;
 	t->phase_total = 0; /* a beacon: searched again next run, so it is reported again */
-	/* the sessions there were over the ones seen (the newest MAX_EVENTS events) */
-	double sessions = floor((double)(t->ev[t->n - 1].t - t->ev[0].t) / ph.period + 0.5) + 1;
 	char a[64], b[64];
 	snprintf(f->summary, sizeof(f->summary),
-		 "%s contacts %s:%u every %.0f s (jitter %.0f %%) over %.1f h: %u sessions seen of ~%.0f, "
+		 "%s contacts %s:%u every %.0f s (jitter %.0f %%) over %.1f h: %.0f sessions seen of ~%.0f, "
 		 "sampled 1:%u",
 		 nfw_addr_str(key->src, a, sizeof(a)), nfw_addr_str(key->dst, b, sizeof(b)), key->dport,
-		 ph.period / 1000.0, ph.jitter * 100, m->span_s / 3600.0, ni + 1, sessions, t->sampling);
+		 ph.period / 1000.0, ph.jitter * 100, m->span_s / 3600.0, seen, sessions, t->sampling);
 	finding_ev(f, "sampling", t->sampling);
 	finding_ev(f, "phase_z", ph.z);
 	finding_ev(f, "sessions_estimated", sessions); /* connections: the sessions seen of them */

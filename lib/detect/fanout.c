@@ -55,6 +55,7 @@
 struct src {
 	uint8_t addr[16];
 	uint32_t attempts, failed, udp, replies, admin;
+	uint32_t sampling;                  /* the highest rate its flows came at (1 or 0: unsampled) */
 	uint64_t first_ms, last_ms;
 	struct nfw_top8 top_ports;          /* key: the port */
 	struct nfw_top8 top_dsts;           /* key: 32 bits of the destination's hash */
@@ -228,6 +229,8 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 		memcpy(x->top_dst_addr[k], f->dst_addr, 16);
 	x->attempts = sat_inc(x->attempts, 1);
 	x->failed = sat_inc(x->failed, failed);
+	if (f->sampling > x->sampling)
+		x->sampling = f->sampling;
 	x->udp = sat_inc(x->udp, !tcp);
 	if (admin_port(f->dst_port) && fx->dst_home) {
 		nfw_hll_regs_add(x->admin_dsts, HLL_P, fx->hd);
@@ -341,6 +344,12 @@ src_eval(struct nfw_detect *d, const struct src *x)
 		finding_ev(f, "failed_share", fail_share);
 	}
 	if (f != NULL) {
+		/* sampled: the counts are of the flows seen, and the finding says so */
+		if (x->sampling > 1) {
+			size_t len = strlen(f->summary);
+			snprintf(f->summary + len, sizeof(f->summary) - len, " (sampled 1:%u)", x->sampling);
+			finding_ev(f, "sampling", x->sampling);
+		}
 		memcpy(f->src, x->addr, 16);
 		f->has_src = true;
 		if (f->proto == 0 && (uint64_t)x->udp * 2 < x->attempts)

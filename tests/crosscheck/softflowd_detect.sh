@@ -18,6 +18,13 @@
 #    stitched back into one flow), the tunnel's bytes exactly, the lateral
 #    sweep's attempts and failures exactly, the scans' hosts and ports
 #    within the HyperLogLog's error.
+# Then IPFIX with softflowd's packet sampling (it announces the rate):
+#  - 1:10: the beacon (by the phases of the sessions seen, ~half of them)
+#    and the exfiltration (bytes scaled, within 10 %) are found, and say
+#    sampling 10; the other attacks may be, from what is left of them (with
+#    sampling 10 in their evidence too); nothing else;
+#  - 1:100: the exfiltration is found (within 15 %) with sampling 100;
+#    nothing else but what the attacks leave.
 #
 # usage: softflowd_detect.sh UDPSINK NFWATCH_QUERY
 # Exit 77 (skip) when softflowd is missing.
@@ -37,17 +44,20 @@ EOF
 
 base=$((24000 + ($$ % 4000) * 10))
 fail=0
-for v in 5 9 10; do
-	port=$((base + v))
-	cap="$work/export-v$v.pcap"
+export_report() { # version sampling -> $work/report-v$1-s$2.json
+	local v=$1 s=$2 port=$((base + $1 + $2 % 7)) cap="$work/export-v$1-s$2.pcap" sargs=()
+	[ "$s" -gt 1 ] && sargs=(-s "$s")
 	"$udpsink" "$cap" "$port" 1500 120 >"$work/sink.$v" 2>&1 &
-	sink=$!
+	local sink=$!
 	for _ in $(seq 50); do grep -q READY "$work/sink.$v" 2>/dev/null && break; sleep 0.1; done
-	timeout 120 softflowd -d -c none -r "$work/site.pcap" -v "$v" -n "127.0.0.1:$port" \
+	timeout 120 softflowd -d -c none -r "$work/site.pcap" -v "$v" "${sargs[@]}" -n "127.0.0.1:$port" \
 		-t maxlife=300 -t tcp=300 -t tcp.fin=30 -t tcp.rst=30 -t udp=60 >"$work/softflowd.$v" 2>&1
 	wait $sink
-	"$query" -q -r "$cap" --report "$work/report-v$v.json" --detect-config "$work/site.json" 2>"$work/query.$v"
-	if ! python3 - "$work/report-v$v.json" "$work/truth.json" "$v" <<'PY'
+	"$query" -q -r "$cap" --report "$work/report-v$v-s$s.json" --detect-config "$work/site.json" 2>"$work/query.$v"
+}
+for v in 5 9 10; do
+	export_report $v 1
+	if ! python3 - "$work/report-v$v-s1.json" "$work/truth.json" "$v" <<'PY'
 import json, sys
 rep, truth, v = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
 by_id = {f['id']: f for f in rep['findings']}
@@ -90,6 +100,38 @@ assert ex['bytes_out'] == te['bytes_out'] and ex['bytes_in'] == te['bytes_in'] a
 assert ex['max_1h_bytes'] == te['bytes_out'], ex
 print('v%s: the seven attacks, nothing else; beacon %d sessions every %.1f s, exfiltration %d B in one flow'
       % (v, b['connections'], b['period_s'], ex['bytes_out']))
+PY
+	then
+		fail=1
+	fi
+done
+
+for s in 10 100; do
+	export_report 10 $s
+	if ! python3 - "$work/report-v10-s$s.json" "$work/truth.json" "$s" <<'PY'
+import json, sys
+rep, t, rate = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+by_id = {f['id']: f for f in rep['findings']}
+exfil = 'exfiltration-10.20.12.34-203.0.113.200----'
+beacon = 'beaconing-10.20.4.21-198.51.100.31-443-tcp'
+must = {exfil, beacon} if rate == 10 else {exfil}
+assert must <= set(by_id), ('1:%d' % rate, 'missed', must - set(by_id))
+# the other attacks may be found from what sampling left of them (by their source); nothing else
+attackers = {(k.split('_')[0] if k != 'lateral_movement' else k, a['src']) for k, a in t.items()}
+kinds = {'horizontal': 'port', 'vertical': 'port', 'slow': 'port', 'beacon': 'beaconing', 'dns': 'dns_tunneling'}
+attackers = {(kinds.get(k, k), s) for k, s in attackers}
+wrong = [f['id'] for f in by_id.values() if (f['type'].split('_')[0] if f['type'] == 'port_scan' else f['type'], f['src']) not in attackers]
+assert not wrong, ('1:%d' % rate, 'false alarms', wrong)
+for f in by_id.values():
+    assert f['evidence'].get('sampling') == rate, f
+ex = by_id[exfil]['evidence']
+assert abs(ex['bytes_out'] - t['exfiltration']['bytes_out']) <= t['exfiltration']['bytes_out'] * (0.1 if rate == 10 else 0.15), ex
+if rate == 10:
+    b = by_id[beacon]['evidence']
+    n = t['beacon']['sessions']
+    assert abs(b['period_s'] - 60) < 3 and n * 0.3 <= b['connections'] <= n * 0.7, b
+    assert abs(b['sessions_estimated'] - n) <= n * 0.03 + 1, b  # from the first to the last session seen
+print('1:%d: %s; exfiltration %.0f B of %d' % (rate, ', '.join(sorted(by_id)), ex['bytes_out'], t['exfiltration']['bytes_out']))
 PY
 	then
 		fail=1
