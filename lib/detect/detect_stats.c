@@ -30,6 +30,8 @@ static const struct {
 	S_(exfil_pairs_expired),
 	S_(exfil_pairs_evicted),
 	S_(exfil_hosts_expired),
+	S_(vol_dsts),
+	S_(vol_dsts_refused),
 	S_(vol_dsts_expired),
 	S_(dns_clients_refused),
 	S_(dns_clients_expired),

@@ -157,7 +157,7 @@ struct nfw_detect_config {
 					      dropped at the next run; every client's counts are
 					      halved as often (a day's half-life) */
 	/* volumetric */
-	double vol_prefilter;            /**< 100 000 packets before a destination is tracked */
+	double vol_prefilter;            /**< 5 000 packets within 10 s before a destination is tracked */
 	double vol_min_pps;              /**< 2 000 packets/s at the peak */
 	double vol_min_sources;          /**< 100 distinct sources */
 	double vol_idle_s;               /**< 86400: a tracked destination with no flow for this
@@ -230,6 +230,8 @@ struct nfw_detect_stats {
 	uint64_t exfil_pairs_evicted;     /**< small pairs (< 1 MB) dropped to make room in a full table */
 	uint64_t exfil_hosts_expired;     /**< hosts (hourly baselines) dropped after exfil_idle_s
 					       without an upload */
+	uint64_t vol_dsts;                /**< destinations tracked (past the prefilter) */
+	uint64_t vol_dsts_refused;        /**< past the prefilter with the table full */
 	uint64_t vol_dsts_expired;        /**< dropped after vol_idle_s without a flow */
 	uint64_t dns_clients_refused;
 	uint64_t dns_clients_expired;     /**< dropped after dns_idle_s without a DNS flow */

@@ -29,13 +29,19 @@ The site is 10.20.0.0/16. What is in it (and what a detector should say):
                       accept, half reset)
     DNS tunnel        10.20.9.9 -> the resolver 10.20.0.53 udp/53, a
                       180-byte query every 2 s for an hour
+    SYN flood         3000 SYNs a second for 30 s from spoofed sources
+                      (100.64.0.0/10) to the web server 10.20.0.80 tcp/443,
+                      which answers few of them (its visitors' traffic, a
+                      session every 3 s, is its baseline)
     exfiltration      10.20.12.34 -> 203.0.113.200 tcp/443, 1.5 GB in
                       15 minutes (segments as a capture with GRO and a
                       snap length records them: 64 KB, headers kept)
   benign look-alikes
     150 workstations browsing (tcp/443 and 80, each after a DNS lookup),
     the resolver forwarding to 9.9.9.9, a page pulled from 80 CDN hosts in
-    ten seconds (10.20.1.20, every connection answered), the NTP server 10.20.0.123 polling
+    ten seconds (10.20.1.20, every connection answered), a flash crowd on
+    the second web server 10.20.0.81 (600 real sessions a second for 20 s
+    from 4000 clients, every one answered), the NTP server 10.20.0.123 polling
     three servers every 64 s, the SNMP poller 10.20.0.161 polling 30
     devices every 60 s, the backup server 10.20.0.50 sending 2 GB to
     203.0.113.10 (named as a backup in the site's configuration).
@@ -198,6 +204,25 @@ def main():
         if i in open_hosts:
             tcp(t + 0.03, '10.20.3.%d' % i, 22, '203.0.113.66', sp, SYN | ACK)
             tcp(t + 0.06, '203.0.113.66', sp, '10.20.3.%d' % i, 22, RST)
+    # the web servers' visitors: a session every ~3 s each, from 50 clients
+    for srv in ('10.20.0.80', '10.20.0.81'):
+        t = T0 + random.expovariate(1 / 3)
+        while t < T0 + SPAN:
+            session(t, '203.0.113.%d' % random.randint(100, 149), srv, 443, random.randint(300, 900),
+                    random.randint(2000, 20000))
+            t += random.expovariate(1 / 3)
+    # a flash crowd on the second, 1 h 50 in: 600 sessions a second for 20 s, all answered
+    for i in range(12000):
+        c = '198.18.%d.%d' % divmod(random.randint(0, 3999), 256)
+        session(T0 + 6600 + i / 600, c, '10.20.0.81', 443, 400, 1400)
+    # SYN flood on the first, 2 h 20 in: spoofed sources, one SYN-ACK in 20
+    for i in range(90000):
+        t = T0 + 8400 + i / 3000
+        src = '100.%d.%d.%d' % (64 + random.randint(0, 63), random.randint(0, 255), random.randint(1, 254))
+        sp = random.randint(1024, 65535)
+        tcp(t, src, sp, '10.20.0.80', 443, SYN)
+        if i % 20 == 0:
+            tcp(t + 0.001, '10.20.0.80', 443, src, sp, SYN | ACK)
     # slow scan: RDP on a /24, 40 s apart, nothing answers
     for i in range(1, 255):
         tcp(T0 + 60 + 40 * i, '198.51.100.77', random.randint(1024, 65535), '10.20.8.%d' % i, 3389, SYN)
@@ -243,6 +268,7 @@ def main():
         'beacon': {'src': '10.20.4.21', 'dst': '198.51.100.31', 'dst_port': 443, 'sessions': beats,
                    'period_s': 60},
         'lateral_movement': {'src': '10.20.7.7', 'hosts': 40, 'attempts': 80, 'failed': 40},
+        'flood': {'dst': '10.20.0.80', 'packets': 90000},
         'dns_tunnel': {'src': '10.20.9.9', 'resolver': resolver, 'queries': 1800,
                        'bytes_out': pair_bytes[('10.20.9.9', resolver)]},
         'exfiltration': {'src': '10.20.12.34', 'dst': '203.0.113.200',

@@ -3,27 +3,28 @@
 #
 # The detectors on traffic nfwatch did not make. mkattacks.py (an
 # independent packet-level model of a small site: handshakes, replies,
-# resets, silent hosts) writes a three-hour capture with seven attacks and
+# resets, silent hosts) writes a three-hour capture with eight attacks and
 # their benign look-alikes; softflowd, a real exporter, turns it into NetFlow
 # v5, v9 and IPFIX with a router's timeouts (active 300 s: the long uploads
 # arrive as several records); nfwatch-query --report reads each export.
 # For each version:
-#  - exactly the seven attacks are reported (a slow scan, one probe every
-#    40 s, among them), with the entities FINDINGS.md asks for: nothing on
-#    the NTP server, the SNMP poller, the resolver and its forwarding, the
-#    browsing workstations, a page pulled from 80 CDN hosts at once or the
-#    backup (a role);
+#  - exactly the eight attacks are reported (a slow scan, one probe every
+#    40 s, and a 30-second SYN flood on a quiet server among them), with the
+#    entities FINDINGS.md asks for: nothing on the NTP server, the SNMP
+#    poller, the resolver and its forwarding, the browsing workstations, a
+#    page pulled from 80 CDN hosts at once, a flash crowd of real clients or
+#    the backup (a role);
 #  - their evidence counts what the capture holds: the beacon's sessions and
 #    period, the exfiltration's bytes out and in exactly (its records
 #    stitched back into one flow), the tunnel's bytes exactly, the lateral
 #    sweep's attempts and failures exactly, the scans' hosts and ports
-#    within the HyperLogLog's error.
+#    within the HyperLogLog's error, the flood's rate within 10 %.
 # Then IPFIX with softflowd's packet sampling (it announces the rate):
-#  - 1:10: the beacon (by the phases of the sessions seen, ~half of them)
-#    and the exfiltration (bytes scaled, within 10 %) are found, and say
+#  - 1:10: the beacon (by the phases of the sessions seen, ~half of them),
+#    the flood and the exfiltration (bytes scaled, within 10 %) are found, and say
 #    sampling 10; the other attacks may be, from what is left of them (with
 #    sampling 10 in their evidence too); nothing else;
-#  - 1:100: the exfiltration is found (within 15 %) with sampling 100;
+#  - 1:100: the flood and the exfiltration (within 15 %) are found with sampling 100;
 #    nothing else but what the attacks leave.
 #
 # usage: softflowd_detect.sh UDPSINK NFWATCH_QUERY
@@ -70,6 +71,7 @@ want = {
     'lateral_movement-%s---445-tcp' % t['lateral_movement']['src'],
     'dns_tunneling-%s-%s-53-udp' % (t['dns_tunnel']['src'], t['dns_tunnel']['resolver']),
     'exfiltration-%s-%s----' % (t['exfiltration']['src'], t['exfiltration']['dst']),
+    'volumetric---%s----' % t['flood']['dst'],
 }
 assert set(by_id) == want, ('v' + v, 'missed', want - set(by_id), 'false alarms', set(by_id) - want)
 
@@ -98,7 +100,11 @@ ex = by_id['exfiltration-10.20.12.34-203.0.113.200----']['evidence']
 te = t['exfiltration']
 assert ex['bytes_out'] == te['bytes_out'] and ex['bytes_in'] == te['bytes_in'] and ex['flows'] == 1, ex
 assert ex['max_1h_bytes'] == te['bytes_out'], ex
-print('v%s: the seven attacks, nothing else; beacon %d sessions every %.1f s, exfiltration %d B in one flow'
+fl = by_id['volumetric---10.20.0.80----']
+# the first ~5000 packets go to the prefilter; a bucket may straddle the start (v5 times are coarser)
+assert fl['src'] is None and abs(fl['evidence']['pps'] - 3000) <= 300, fl
+assert fl['evidence']['distinct_srcs'] > 50000 and fl['evidence']['answered_share'] < 0.3, fl
+print('v%s: the eight attacks, nothing else; beacon %d sessions every %.1f s, exfiltration %d B in one flow'
       % (v, b['connections'], b['period_s'], ex['bytes_out']))
 PY
 	then
@@ -114,11 +120,14 @@ rep, t, rate = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(s
 by_id = {f['id']: f for f in rep['findings']}
 exfil = 'exfiltration-10.20.12.34-203.0.113.200----'
 beacon = 'beaconing-10.20.4.21-198.51.100.31-443-tcp'
-must = {exfil, beacon} if rate == 10 else {exfil}
+flood = 'volumetric---10.20.0.80----'
+must = {exfil, beacon, flood} if rate == 10 else {exfil, flood}
 assert must <= set(by_id), ('1:%d' % rate, 'missed', must - set(by_id))
 # the other attacks may be found from what sampling left of them (by their source); nothing else
+t['flood']['src'] = None
 attackers = {(k.split('_')[0] if k != 'lateral_movement' else k, a['src']) for k, a in t.items()}
-kinds = {'horizontal': 'port', 'vertical': 'port', 'slow': 'port', 'beacon': 'beaconing', 'dns': 'dns_tunneling'}
+kinds = {'horizontal': 'port', 'vertical': 'port', 'slow': 'port', 'beacon': 'beaconing', 'dns': 'dns_tunneling',
+         'flood': 'volumetric'}
 attackers = {(kinds.get(k, k), s) for k, s in attackers}
 wrong = [f['id'] for f in by_id.values() if (f['type'].split('_')[0] if f['type'] == 'port_scan' else f['type'], f['src']) not in attackers]
 assert not wrong, ('1:%d' % rate, 'false alarms', wrong)
@@ -126,6 +135,7 @@ for f in by_id.values():
     assert f['evidence'].get('sampling') == rate, f
 ex = by_id[exfil]['evidence']
 assert abs(ex['bytes_out'] - t['exfiltration']['bytes_out']) <= t['exfiltration']['bytes_out'] * (0.1 if rate == 10 else 0.15), ex
+assert abs(by_id[flood]['evidence']['pps'] - 3000) <= 3000 * (0.1 if rate == 10 else 0.2), by_id[flood]
 if rate == 10:
     b = by_id[beacon]['evidence']
     n = t['beacon']['sessions']

@@ -611,6 +611,8 @@ test_findings_and_control(void **state)
 	       "exfil_pairs_expired         0\n"
 	       "exfil_pairs_evicted         0\n"
 	       "exfil_hosts_expired         0\n"
+	       "vol_dsts                    0\n"
+	       "vol_dsts_refused            0\n"
 	       "vol_dsts_expired            0\n"
 	       "dns_clients_refused         0\n"
 	       "dns_clients_expired         0\n"

@@ -1028,6 +1028,42 @@ test_exfil_dns_flood(void **state)
 	nfw_detect_free(d);
 }
 
+/*
+ * A 30-second SYN flood (3000 pps, every SYN from another spoofed source) on
+ * a quiet server is found at its rate; a busy but steady server (20 pps for
+ * two hours: more packets in all than the flood) is not even tracked. The
+ * prefilter counts the current 10 seconds; a cumulative count of 100 000
+ * packets let the whole flood pass untracked.
+ */
+static void
+test_flood_short(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	for (uint32_t i = 0; i < 144000; i++) { /* 20 pps to 10.80.0.20 for two hours */
+		struct nfw_flow r = fl(0xcb007100 + i % 50, 0x0a500014, (uint16_t)(1024 + i % 60000), 443, 6,
+				       T0 + i * 50ull, 0, 60, 1, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	struct nfw_flow quiet = fl(0xcb007101, 0x0a500015, 50000, 443, 6, T0, 1000, 1000, 10, 0x1b);
+	nfw_detect_add(d, &quiet);
+	for (uint32_t i = 0; i < 90000; i++) { /* 3000 SYNs a second for 30 s to 10.80.0.21 */
+		struct nfw_flow r = fl(0x64400000 + i * 37, 0x0a500015, (uint16_t)(1024 + i % 60000), 443, 6,
+				       T0 + 3600000 + i / 3, 0, 40, 1, 0x02);
+		nfw_detect_add(d, &r);
+	}
+	const struct nfw_finding *f;
+	assert_int_equal(run(d, &f), 1);
+	assert_string_equal(f[0].id, "volumetric---10.80.0.21----");
+	/* the flood's first 5000 packets fill the prefilter; the full buckets are at 3000 pps */
+	assert_true(fabs(ev(&f[0], "pps") - 3000) < 30);
+	assert_true(fabs(ev(&f[0], "distinct_srcs") - 85000) < 85000 * 0.05);
+	struct nfw_detect_stats st;
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.vol_dsts, 1);
+	nfw_detect_free(d);
+}
+
 int
 main(void)
 {
@@ -1037,6 +1073,7 @@ main(void)
 		cmocka_unit_test(test_clock_outlier),
 		cmocka_unit_test(test_scan_and_lateral),
 		cmocka_unit_test(test_scan_vertical),
+		cmocka_unit_test(test_flood_short),
 		cmocka_unit_test(test_scan_idle),
 		cmocka_unit_test(test_exfil_dns_flood),
 		cmocka_unit_test(test_exfil_baseline),
