@@ -33,6 +33,10 @@ The site is 10.20.0.0/16. What is in it (and what a detector should say):
                       (100.64.0.0/10) to the web server 10.20.0.80 tcp/443,
                       which answers few of them (its visitors' traffic, a
                       session every 3 s, is its baseline)
+    DNS tunnel 2      10.20.9.10 -> 8.8.8.8 udp/53 directly, a 150-byte
+                      query every 3 s for 40 minutes
+    slow exfiltration 10.20.12.50 -> 203.0.113.201 tcp/443, 200 MB in
+                      sessions of 1-3 MB at irregular times over 2.5 h
     exfiltration      10.20.12.34 -> 203.0.113.200 tcp/443, 1.5 GB in
                       15 minutes (segments as a capture with GRO and a
                       snap length records them: 64 KB, headers kept)
@@ -258,6 +262,16 @@ def main():
     # DNS tunnel, 1 h 10 in: big queries every 2 s for an hour
     for i in range(1800):
         dns(T0 + 4200 + 2 * i, '10.20.9.9', resolver, 180, random.randint(200, 300), upstream)
+    # a second tunnel, straight to a public resolver, 20 min in
+    for i in range(800):
+        dns(T0 + 1200 + 3 * i, '10.20.9.10', '8.8.8.8', 150, random.randint(180, 260))
+    # low and slow: 200 MB in uneven pieces, 15 min to 2 h 45
+    t, left = T0 + 900, 200 * 10**6
+    while left > 0:
+        k = min(left, random.randint(1, 3) * 10**6)
+        bulk(t, '10.20.12.50', '203.0.113.201', 443, k, 20)
+        left -= k
+        t += random.uniform(30, 160)
     # exfiltration, 1 h 40 in
     bulk(T0 + 6000, '10.20.12.34', '203.0.113.200', 443, 15 * 10**8, 900)
 
@@ -271,6 +285,10 @@ def main():
         'flood': {'dst': '10.20.0.80', 'packets': 90000},
         'dns_tunnel': {'src': '10.20.9.9', 'resolver': resolver, 'queries': 1800,
                        'bytes_out': pair_bytes[('10.20.9.9', resolver)]},
+        'dns_tunnel_direct': {'src': '10.20.9.10', 'resolver': '8.8.8.8', 'queries': 800,
+                              'bytes_out': pair_bytes[('10.20.9.10', '8.8.8.8')]},
+        'slow_exfiltration': {'src': '10.20.12.50', 'dst': '203.0.113.201',
+                              'bytes_out': pair_bytes[('10.20.12.50', '203.0.113.201')], 'end_s': t - T0},
         'exfiltration': {'src': '10.20.12.34', 'dst': '203.0.113.200',
                          'bytes_out': pair_bytes[('10.20.12.34', '203.0.113.200')],
                          'bytes_in': pair_bytes[('203.0.113.200', '10.20.12.34')]},
