@@ -228,6 +228,12 @@ struct seq_state {
 	uint32_t last_uptime;
 	uint64_t last_export_ms;
 	uint8_t valid;
+	/* IPFIX: how this exporter counts (nfw_seq_check_ipfix) */
+	uint8_t conv;        /* SEQ_CONV_*: RFC 7011 unless the stream shows otherwise */
+	uint8_t streak[4];   /* consecutive messages each convention explained */
+	uint8_t seen;        /* messages compared, up to 255 */
+	uint32_t raw_last;   /* the last message's sequence number as sent */
+	uint32_t all_last, flows_last; /* and its data records: all, and flow records only */
 };
 
 struct domain_state {
@@ -317,6 +323,7 @@ struct msg_ctx {
 	uint32_t uptime_ms;       /* v9 only */
 	uint16_t version;         /* 9 or 10 */
 	uint64_t data_records;    /* IPFIX: data records in this message */
+	uint64_t flow_records;    /* IPFIX: of them, records of flow (not options) templates */
 	bool count_unknown;       /* a set could not be counted (no template) */
 };
 
@@ -377,6 +384,8 @@ enum seq_unit { SEQ_PACKETS, SEQ_RECORDS };
 void nfw_seq_check(struct nfw_decode *d, struct exporter *ex, struct seq_state *s,
 		   uint32_t seq, uint32_t count, uint32_t uptime_ms, bool has_uptime,
 		   uint64_t export_ms);
+void nfw_seq_check_ipfix(struct nfw_decode *d, struct exporter *ex, struct seq_state *s,
+			 uint32_t seq, uint32_t all, uint32_t flows, uint64_t export_ms);
 
 /* v5.c, v9.c, ipfix.c, sflow.c: return 0 or an NFW_DROP_* + 1 */
 int nfw_v5_decode(struct nfw_decode *d, struct exporter *ex, const uint8_t *buf, size_t len,

@@ -197,8 +197,8 @@ ipfix_message(struct nfw_decode *d, struct exporter *ex, uint32_t exp_idx, const
 		m.dom->seq.valid = 0;
 		return;
 	}
-	nfw_seq_check(d, ex, &m.dom->seq, rd32(msg + 8), (uint32_t)m.data_records, 0, false,
-		      m.export_ms);
+	nfw_seq_check_ipfix(d, ex, &m.dom->seq, rd32(msg + 8), (uint32_t)m.data_records,
+			    (uint32_t)m.flow_records, m.export_ms);
 }
 
 int

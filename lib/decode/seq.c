@@ -19,6 +19,20 @@
  * which has no uptime, a sequence that falls further back than the reorder
  * window. The window is seq_reorder_window datagrams (times the datagram's
  * own count for record-counting formats).
+ *
+ * IPFIX exporters do not all count as RFC 7011 says (the number of data
+ * records sent before this message, options data records included).
+ * softflowd counts the records *including* this message's, and only flow
+ * records: every message whose count differs from the last read as a loss
+ * or a restart (3184 "lost" records in 5421 messages of which none was
+ * missing). nfw_seq_check_ipfix learns the convention per stream: of
+ * before / including this message x all records / flow records only, the
+ * one that explains consecutive messages. It switches when another
+ * convention has explained the last two messages and the current one has
+ * not; in a stream's first four messages a message the current convention
+ * does not explain but another does is not counted. A sequence number is
+ * then brought to the RFC's form (minus this message's count when it
+ * includes it) and checked as above.
  */
 #include "decode_priv.h"
 
@@ -75,4 +89,55 @@ accept_keep_gap:
 	s->next = seq + count;
 	s->last_uptime = uptime_ms;
 	s->last_export_ms = export_ms;
+}
+
+enum { SEQ_PRE_ALL, SEQ_PRE_FLOWS, SEQ_POST_ALL, SEQ_POST_FLOWS };
+
+/* the sequence number in the RFC's form, and the count that advances it, under convention c */
+static inline uint32_t
+conv_seq(unsigned c, uint32_t seq, uint32_t all, uint32_t flows)
+{
+	return c == SEQ_POST_ALL ? seq - all : c == SEQ_POST_FLOWS ? seq - flows : seq;
+}
+
+static inline uint32_t
+conv_count(unsigned c, uint32_t all, uint32_t flows)
+{
+	return c == SEQ_PRE_FLOWS || c == SEQ_POST_FLOWS ? flows : all;
+}
+
+void
+nfw_seq_check_ipfix(struct nfw_decode *d, struct exporter *ex, struct seq_state *s, uint32_t seq,
+		    uint32_t all, uint32_t flows, uint64_t export_ms)
+{
+	if (s->valid) {
+		unsigned explained = 0;
+		for (unsigned c = 0; c < 4; c++) {
+			uint32_t prev = conv_seq(c, s->raw_last, s->all_last, s->flows_last);
+			bool ok = conv_seq(c, seq, all, flows) == prev + conv_count(c, s->all_last, s->flows_last);
+			s->streak[c] = ok ? (uint8_t)(s->streak[c] < 255 ? s->streak[c] + 1 : 255) : 0;
+			explained |= (unsigned)ok << c;
+		}
+		if (s->seen < 255)
+			s->seen++;
+		if (!(explained & (1u << s->conv)) && explained != 0) {
+			unsigned best = s->conv;
+			for (unsigned c = 0; c < 4; c++)
+				if ((explained & (1u << c)) && s->streak[c] >= 2 && (best == s->conv || s->streak[c] > s->streak[best]))
+					best = c;
+			if (best != s->conv || s->seen <= 4) {
+				/* this stream counts another way (or may: a young stream is
+				 * not charged while it shows which): in order under it */
+				if (best == s->conv)
+					best = (unsigned)__builtin_ctz(explained);
+				s->conv = (uint8_t)best;
+				s->next = conv_seq(best, seq, all, flows);
+			}
+		}
+	}
+	s->raw_last = seq;
+	s->all_last = all;
+	s->flows_last = flows;
+	nfw_seq_check(d, ex, s, conv_seq(s->conv, seq, all, flows), conv_count(s->conv, all, flows), 0, false,
+		      export_ms);
 }

@@ -545,6 +545,8 @@ nfw_data_set_with(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t, const 
 	set_ctx_done(d, m, &c);
 	t->records += nrec;
 	m->data_records += nrec;
+	if (!(t->flags & TPL_F_OPTIONS))
+		m->flow_records += nrec;
 }
 
 void
@@ -622,6 +624,7 @@ nfw_pending_replay(struct nfw_decode *d, struct msg_ctx *m, struct tpl *t)
 		r.uptime_ms = ps->uptime_ms;
 		r.version = ps->version;
 		r.data_records = 0;
+		r.flow_records = 0;
 		ps->used = 0;
 		d->npending--;
 		CNT(d, m->ex, sets_replayed, 1);

@@ -131,7 +131,7 @@ sat_inc(uint32_t v, uint32_t by)
  * A port's hash for the ports HyperLogLog: fully mixed (splitmix64's
  * finaliser). A bare multiply spreads consecutive ports evenly over the
  * registers, which a HyperLogLog reads as far more values than there are:
- * a scan of ports 1-1024 counted ~1850 (tests/crosscheck/softflowd_detect.sh).
+ * a scan of ports 1-1024 counted ~1850 (tests/crosscheck/exporters_detect.sh).
  */
 static inline uint64_t
 port_hash(uint16_t port)

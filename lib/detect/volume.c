@@ -7,7 +7,7 @@
  * vol_min_pps) gets state: a busy destination at once, a quiet one the
  * moment it is flooded. (The count was once cumulative, at 100 000
  * packets: a 30-second flood of 3000 pps on a quiet server was spent
- * in the prefilter and never seen; tests/crosscheck/softflowd_detect.sh.)
+ * in the prefilter and never seen; tests/crosscheck/exporters_detect.sh.)
  * A tracked destination has 10-second buckets of packets, bytes and flows (24 h,
  * each flow spread evenly over its duration, so one long flow is not a
  * spike), a HyperLogLog of sources, and what the destination sent back.

@@ -283,6 +283,75 @@ test_ipfix_options_sampling(void **state)
 	}
 }
 
+/*
+ * One message: the options record (sampling, template 300) when opt, then
+ * nrec flow records of template 256; templates in the first.
+ */
+static void
+seq_msg(struct pb *p, uint32_t seq, unsigned nrec, bool opt, bool first)
+{
+	static const uint16_t ies[1] = { 34 };
+	size_t m = msg_begin(p, seq, 5);
+	if (first) {
+		opt_tpl(p, ies, 1);
+		tpl_256(p);
+	}
+	size_t at;
+	if (opt) {
+		at = p->n;
+		pb_u16(p, 300); pb_u16(p, 0);
+		pb_u32(p, 5);
+		pb_u32(p, 1);
+		pb_len16(p, at + 2, at);
+	}
+	at = p->n;
+	pb_u16(p, 256); pb_u16(p, 0);
+	for (unsigned i = 0; i < nrec; i++)
+		rec_256(p, 0x0a000001 + i, 0, 100);
+	pb_len16(p, at + 2, at);
+	msg_end(p, m);
+}
+
+/*
+ * Sequence conventions. RFC 7011: the data records sent before this message,
+ * options records included. softflowd: the flow records sent including this
+ * message's. Twelve messages of 3, 5, 2, ... records (an options record in
+ * every fourth), the ninth missing: each stream counts exactly the records
+ * of the missing message lost, and nothing else.
+ */
+static void
+test_ipfix_seq_conventions(void **state)
+{
+	(void)state;
+	static const unsigned nrec[12] = { 3, 5, 2, 7, 4, 4, 1, 6, 8, 2, 3, 5 };
+	for (int softflowd = 0; softflowd < 2; softflowd++) {
+		struct nfw_decode *d = nfw_decode_create(NULL);
+		struct nfw_exporter_addr ex = test_exporter(0xc0000204, 4739);
+		struct nfw_decode_stats s;
+		unsigned n;
+		uint32_t sent_all = 0, sent_flows = 0;
+		for (unsigned i = 0; i < 12; i++) {
+			bool opt = i % 4 == 0;
+			uint32_t seq = softflowd ? sent_flows + nrec[i] : sent_all;
+			sent_all += nrec[i] + opt;
+			sent_flows += nrec[i];
+			if (i == 8)
+				continue; /* lost on the way */
+			P.n = 0;
+			seq_msg(&P, seq, nrec[i], opt, i == 0);
+			nfw_decode_datagram(d, P.b, P.n, &ex, T0_MS, &n);
+			assert_int_equal(n, nrec[i]);
+		}
+		nfw_decode_stats_total(d, &s);
+		assert_int_equal(s.messages, 11);
+		/* message 9: 8 flow records, and its options record where the exporter counts those */
+		assert_int_equal(s.seq_lost, softflowd ? 8 : 9);
+		assert_int_equal(s.seq_restarts, 0);
+		assert_int_equal(s.seq_reordered, 0);
+		nfw_decode_free(d);
+	}
+}
+
 static void
 test_ipfix_sysuptime(void **state)
 {
@@ -460,6 +529,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipfix_template_varlen),
 		cmocka_unit_test(test_ipfix_multi_message_and_seq),
+		cmocka_unit_test(test_ipfix_seq_conventions),
 		cmocka_unit_test(test_ipfix_withdrawal),
 		cmocka_unit_test(test_ipfix_options_sampling),
 		cmocka_unit_test(test_ipfix_sysuptime),

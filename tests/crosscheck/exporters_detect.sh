@@ -4,10 +4,12 @@
 # The detectors on traffic nfwatch did not make. mkattacks.py (an
 # independent packet-level model of a small site: handshakes, replies,
 # resets, silent hosts) writes a three-hour capture with ten attacks and
-# their benign look-alikes; softflowd, a real exporter, turns it into NetFlow
-# v5, v9 and IPFIX with a router's timeouts (active 300 s: the long uploads
-# arrive as several records); nfwatch-query --report reads each export.
-# For each version:
+# their benign look-alikes; two real exporters turn it into flow records
+# with a router's timeouts (active 300 s: the long uploads arrive as several
+# records): softflowd as NetFlow v5, v9 and IPFIX, and pmacct (pmacctd's
+# nfprobe) as IPFIX; nfwatch-query --report reads each export.
+#
+# For each export:
 #  - exactly the ten attacks are reported (a slow scan, one probe every
 #    40 s, a 30-second SYN flood on a quiet server, a tunnel straight to a
 #    public resolver and 200 MB sent in pieces over 2.5 h among them), with the
@@ -28,15 +30,17 @@
 #  - 1:100: the flood and the exfiltration (within 15 %) are found with sampling 100;
 #    nothing else but what the attacks leave.
 #
-# usage: softflowd_detect.sh UDPSINK NFWATCH_QUERY
-# Exit 77 (skip) when softflowd is missing.
+# usage: exporters_detect.sh UDPSINK NFWATCH_QUERY
+# Exit 77 (skip) when softflowd or pmacctd is missing (scripts/setup.sh installs both).
 set -euo pipefail
 udpsink=$1 query=$2
 here=$(cd "$(dirname "$0")" && pwd)
-if ! command -v softflowd >/dev/null; then
-	echo "SKIP: softflowd not installed"
-	exit 77
-fi
+for tool in softflowd pmacctd; do
+	if ! command -v $tool >/dev/null; then
+		echo "SKIP: $tool not installed"
+		exit 77
+	fi
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$here/mkattacks.py" "$work/site.pcap" "$work/truth.json" 3
@@ -46,18 +50,39 @@ EOF
 
 base=$((24000 + ($$ % 4000) * 10))
 fail=0
-export_report() { # version sampling -> $work/report-v$1-s$2.json
-	local v=$1 s=$2 port=$((base + $1 + $2 % 7)) cap="$work/export-v$1-s$2.pcap" sargs=()
+export_report() { # version|pmacct sampling -> $work/report-v$1-s$2.json
+	local v=$1 s=$2 port=$((base + ${1/pmacct/4} + $2 % 7)) cap="$work/export-v$1-s$2.pcap" sargs=()
 	[ "$s" -gt 1 ] && sargs=(-s "$s")
-	"$udpsink" "$cap" "$port" 1500 120 >"$work/sink.$v" 2>&1 &
+	# pmacctd exports every expint (10 s) as it reads: the sink waits out its pauses
+	local idle=1500
+	[ "$v" = pmacct ] && idle=12000
+	"$udpsink" "$cap" "$port" $idle 120 >"$work/sink.$v" 2>&1 &
 	local sink=$!
 	for _ in $(seq 50); do grep -q READY "$work/sink.$v" 2>/dev/null && break; sleep 0.1; done
-	timeout 120 softflowd -d -c none -r "$work/site.pcap" -v "$v" "${sargs[@]}" -n "127.0.0.1:$port" \
-		-t maxlife=300 -t tcp=300 -t tcp.fin=30 -t tcp.rst=30 -t udp=60 >"$work/softflowd.$v" 2>&1
+	if [ "$v" = pmacct ]; then
+		cat >"$work/pmacct.conf" <<EOF
+daemonize: false
+pcap_savefile: $work/site.pcap
+pcap_savefile_wait: false
+plugins: nfprobe
+nfprobe_receiver: 127.0.0.1:$port
+nfprobe_version: 10
+nfprobe_timeouts: tcp=300:tcp.fin=30:tcp.rst=30:udp=60:maxlife=300:expint=10
+aggregate: src_host, dst_host, src_port, dst_port, proto, tcpflags
+EOF
+		timeout 120 pmacctd -f "$work/pmacct.conf" >"$work/pmacctd.log" 2>&1
+	else
+		timeout 120 softflowd -d -c none -r "$work/site.pcap" -v "$v" "${sargs[@]}" -n "127.0.0.1:$port" \
+			-t maxlife=300 -t tcp=300 -t tcp.fin=30 -t tcp.rst=30 -t udp=60 >"$work/softflowd.$v" 2>&1
+	fi
 	wait $sink
+	# the whole export arrived and decoded: no datagram lost on loopback, none dropped
+	"$query" -q --stats=json -r "$cap" | python3 -c 'import json, sys
+t = json.load(sys.stdin)["total"]
+assert t["datagrams"] > 0 and t["seq_lost"] == 0 and t["dropped_total"] == 0, t' || fail=1
 	"$query" -q -r "$cap" --report "$work/report-v$v-s$s.json" --detect-config "$work/site.json" 2>"$work/query.$v"
 }
-for v in 5 9 10; do
+for v in 5 9 10 pmacct; do
 	export_report $v 1
 	if ! python3 - "$work/report-v$v-s1.json" "$work/truth.json" "$v" <<'PY'
 import json, sys
@@ -76,7 +101,7 @@ want = {
     'dns_tunneling-%s-%s-53-udp' % (t['dns_tunnel_direct']['src'], t['dns_tunnel_direct']['resolver']),
     'exfiltration-%s-%s----' % (t['slow_exfiltration']['src'], t['slow_exfiltration']['dst']),
 }
-assert set(by_id) == want, ('v' + v, 'missed', want - set(by_id), 'false alarms', set(by_id) - want)
+assert set(by_id) == want, (v, 'missed', want - set(by_id), 'false alarms', set(by_id) - want)
 
 def near(x, want, rel):
     return abs(x - want) <= want * rel
@@ -113,8 +138,8 @@ fl = by_id['volumetric---10.20.0.80----']
 # the first ~5000 packets go to the prefilter; a bucket may straddle the start (v5 times are coarser)
 assert fl['src'] is None and abs(fl['evidence']['pps'] - 3000) <= 300, fl
 assert fl['evidence']['distinct_srcs'] > 50000 and fl['evidence']['answered_share'] < 0.3, fl
-print('v%s: the ten attacks, nothing else; beacon %d sessions every %.1f s, exfiltration %d B in %d flows'
-      % (v, b['connections'], b['period_s'], ex['bytes_out'], ex['flows']))
+print('%s: the ten attacks, nothing else; beacon %d sessions every %.1f s, exfiltration %d B in %d flows'
+      % ('pmacct IPFIX' if v == 'pmacct' else 'softflowd v' + v, b['connections'], b['period_s'], ex['bytes_out'], ex['flows']))
 PY
 	then
 		fail=1
