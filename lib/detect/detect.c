@@ -70,7 +70,7 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->exfil_min_bytes = 100e6;
 	c->dns_min_flows = 200;
 	c->dns_min_request = 120;
-	c->vol_prefilter = 5000; /* packets in 10 s */
+	c->vol_prefilter = 20000; /* one 10 s bucket at vol_min_pps */
 	c->vol_min_pps = 2000;
 	c->vol_min_sources = 100;
 	c->min_score = 30;

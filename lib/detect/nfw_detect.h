@@ -157,7 +157,7 @@ struct nfw_detect_config {
 					      dropped at the next run; every client's counts are
 					      halved as often (a day's half-life) */
 	/* volumetric */
-	double vol_prefilter;            /**< 5 000 packets within 10 s before a destination is tracked */
+	double vol_prefilter;            /**< 20 000 packets before a destination is tracked */
 	double vol_min_pps;              /**< 2 000 packets/s at the peak */
 	double vol_min_sources;          /**< 100 distinct sources */
 	double vol_idle_s;               /**< 86400: a tracked destination with no flow for this

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Volumetric attacks on internal destinations. Every flow's packets weigh
- * on its destination in a count-min of the current 10 seconds (by flow
- * start; cleared when they pass); a destination that receives
- * vol_prefilter packets within them (default 5000: a quarter of
- * vol_min_pps) gets state: a busy destination at once, a quiet one the
- * moment it is flooded. (The count was once cumulative, at 100 000
- * packets: a 30-second flood of 3000 pps on a quiet server was spent
- * in the prefilter and never seen; tests/crosscheck/exporters_detect.sh.)
- * A tracked destination has 10-second buckets of packets, bytes and flows (24 h,
+ * on its destination in a count-min; destinations past vol_prefilter
+ * packets (default 20 000: one bucket at vol_min_pps, so any flood that
+ * could be reported passes it while it lasts; it was 100 000, and a 30 s
+ * flood of 3000 pps on a quiet server was spent in the prefilter,
+ * tests/crosscheck/exporters_detect.sh) get state: 10-second buckets of packets, bytes and flows (24 h,
  * each flow spread evenly over its duration, so one long flow is not a
  * spike), a HyperLogLog of sources, and what the destination sent back.
  * At run time the peak bucket is compared with the destination's own
@@ -24,7 +21,8 @@
  * On a link that runs for days the buckets are the last 24 h: a flow past
  * the window slides it forward (by at least an hour at a time). A
  * destination with no flow for vol_idle_s (by detect_clock) is dropped at
- * the next run. A volumetric finding is
+ * the next run, and
+ * the prefilter's counts are halved as often. A volumetric finding is
  * kept (detect_retire) when it is made, so an attack that has slid out of
  * the window is still in the report.
  */
@@ -56,7 +54,7 @@ struct vol_state {
 	struct vdst *d;
 	struct dslot *slot;
 	uint32_t mask, n, max;
-	uint64_t pre_b;        /* the 10 seconds (bucket index) the prefilter counts */
+	uint64_t halved_ms;    /* when the prefilter was last halved */
 };
 
 struct vol_state *
@@ -139,12 +137,6 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 	if (!x->dst_home)
 		return;
 	uint64_t key = x->hd;
-	uint64_t fb = f->start_ms / VB_MS;
-	if (fb > s->pre_b) { /* the next 10 seconds: a late flow counts in the current ones */
-		if (s->pre_b != 0)
-			nfw_cms_clear(s->pre);
-		s->pre_b = fb;
-	}
 	uint64_t est = nfw_cms_add_est(s->pre, key, f->packets);
 	struct vdst *v = find(s, f->dst_addr, x->hd, &slot);
 	if (v == NULL) {
@@ -301,5 +293,11 @@ vol_run(struct nfw_detect *d)
 		memset(&s->d[kept], 0, (size_t)(s->n - kept) * sizeof(*s->d));
 		s->n = kept;
 		addr_index_rebuild(s->slot, s->mask, s->d, sizeof(*s->d), offsetof(struct vdst, addr), s->n);
+	}
+	if (s->halved_ms == 0) {
+		s->halved_ms = d->now_ms;
+	} else if (d->now_ms >= s->halved_ms + idle_ms) {
+		nfw_cms_halve(s->pre);
+		s->halved_ms = d->now_ms;
 	}
 }
