@@ -229,7 +229,7 @@ struct seq_state {
 	uint64_t last_export_ms;
 	uint8_t valid;
 	/* IPFIX: how this exporter counts (nfw_seq_check_ipfix) */
-	uint8_t conv;        /* SEQ_CONV_*: RFC 7011 unless the stream shows otherwise */
+	uint8_t conv;        /* seq.c's SEQ_PRE_ALL (RFC 7011) unless the stream shows otherwise */
 	uint8_t streak[4];   /* consecutive messages each convention explained */
 	uint8_t seen;        /* messages compared, up to 255 */
 	uint32_t raw_last;   /* the last message's sequence number as sent */

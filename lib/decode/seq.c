@@ -121,15 +121,14 @@ nfw_seq_check_ipfix(struct nfw_decode *d, struct exporter *ex, struct seq_state 
 		if (s->seen < 255)
 			s->seen++;
 		if (!(explained & (1u << s->conv)) && explained != 0) {
-			unsigned best = s->conv;
-			for (unsigned c = 0; c < 4; c++)
-				if ((explained & (1u << c)) && s->streak[c] >= 2 && (best == s->conv || s->streak[c] > s->streak[best]))
+			/* of the conventions that explain this message, the longest streak */
+			unsigned best = (unsigned)__builtin_ctz(explained);
+			for (unsigned c = best + 1; c < 4; c++)
+				if ((explained & (1u << c)) && s->streak[c] > s->streak[best])
 					best = c;
-			if (best != s->conv || s->seen <= 4) {
+			if (s->streak[best] >= 2 || s->seen <= 4) {
 				/* this stream counts another way (or may: a young stream is
 				 * not charged while it shows which): in order under it */
-				if (best == s->conv)
-					best = (unsigned)__builtin_ctz(explained);
 				s->conv = (uint8_t)best;
 				s->next = conv_seq(best, seq, all, flows);
 			}

@@ -5,9 +5,9 @@
  * packets (default 20 000: one bucket at vol_min_pps, so any flood that
  * could be reported passes it while it lasts; it was 100 000, and a 30 s
  * flood of 3000 pps on a quiet server was spent in the prefilter,
- * tests/crosscheck/exporters_detect.sh) get state: 10-second buckets of packets, bytes and flows (24 h,
- * each flow spread evenly over its duration, so one long flow is not a
- * spike), a HyperLogLog of sources, and what the destination sent back.
+ * tests/crosscheck/exporters_detect.sh) get state: 10-second buckets of
+ * packets, bytes and flows (24 h, each flow spread evenly over its
+ * duration, so one long flow is not a spike), a HyperLogLog of sources, and what the destination sent back.
  * At run time the peak bucket is compared with the destination's own
  * baseline (median + 6 x MAD of its buckets), and reported when
  *   peak pps >= vol_min_pps, far above the baseline,
