@@ -33,6 +33,7 @@ static const struct {
 	S_(vol_dsts),
 	S_(vol_dsts_refused),
 	S_(vol_dsts_expired),
+	S_(vol_dsts_evicted),
 	S_(dns_clients_refused),
 	S_(dns_clients_expired),
 	S_(dns_clients_evicted),

@@ -233,6 +233,8 @@ struct nfw_detect_stats {
 	uint64_t vol_dsts;                /**< destinations tracked (past the prefilter) */
 	uint64_t vol_dsts_refused;        /**< past the prefilter with the table full */
 	uint64_t vol_dsts_expired;        /**< dropped after vol_idle_s without a flow */
+	uint64_t vol_dsts_evicted;        /**< dropped to make room in a table 3/4 full: their
+					       peak below half of vol_min_pps */
 	uint64_t dns_clients_refused;
 	uint64_t dns_clients_expired;     /**< dropped after dns_idle_s without a DNS flow */
 	uint64_t dns_clients_evicted;     /**< dropped to make room in a table 3/4 full: below

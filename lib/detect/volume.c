@@ -25,6 +25,17 @@
  * the prefilter's counts are halved as often. A volumetric finding is
  * kept (detect_retire) when it is made, so an attack that has slid out of
  * the window is still in the report.
+ *
+ * The table holds fanout_max_sources / 16 destinations (4096 by default).
+ * A busy site's ordinary servers pass the prefilter by volume over a day,
+ * and a flood target that came later was refused until they went idle: a
+ * run that finds the table 3/4 full drops, down to half, the destinations
+ * whose peak bucket is below half of vol_min_pps (vol_dsts_evicted). One of
+ * them comes back at its next flow (its prefilter count is kept); a flood
+ * target, thousands of flows a second, gets a place the moment one is free.
+ * Each destination keeps its peak bucket, so a run evaluates in full (two
+ * sorts of up to 8640 buckets) only the destinations that reached
+ * vol_min_pps.
  */
 #include <math.h>
 #include <stdio.h>
@@ -45,6 +56,7 @@ struct vdst {
 	struct nfw_hll *srcs;
 	uint64_t packets, known_packets, answered_packets;
 	uint64_t first_ms, last_ms;
+	float peak;    /* the largest pk[] */
 	uint32_t rate; /* the highest sampling rate among its flows */
 };
 
@@ -63,12 +75,13 @@ vol_create(const struct nfw_detect_config *c)
 	struct vol_state *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	s->max = 4096;
-	s->mask = 8191;
+	s->max = c->fanout_max_sources / 16 > 64 ? c->fanout_max_sources / 16 : 64;
+	s->mask = 1;
+	while (s->mask + 1 < s->max * 2)
+		s->mask = s->mask * 2 + 1;
 	s->pre = nfw_cms_create(1u << 16, 4, 1, 0x701);
 	s->d = calloc(s->max, sizeof(*s->d));
 	s->slot = calloc(s->mask + 1, sizeof(*s->slot));
-	(void)c;
 	if (s->pre == NULL || s->d == NULL || s->slot == NULL) {
 		vol_free(s);
 		return NULL;
@@ -118,6 +131,9 @@ window_slide(struct vdst *v, uint64_t b)
 	detect_slide(v->by, sizeof(*v->by), VB_N, by);
 	detect_slide(v->fl, sizeof(*v->fl), VB_N, by);
 	v->b0 += by;
+	v->peak = 0;
+	for (unsigned i = 0; i < VB_N; i++)
+		v->peak = v->pk[i] > v->peak ? v->pk[i] : v->peak;
 }
 
 void
@@ -183,7 +199,8 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 		uint64_t lo = b * VB_MS > t0 ? b * VB_MS : t0;
 		uint64_t hi = (b + 1) * VB_MS < t1 ? (b + 1) * VB_MS : t1;
 		double share = (double)(hi - lo) / (double)(t1 - t0);
-		v->pk[b - v->b0] += (float)((double)f->packets * share);
+		float pk = v->pk[b - v->b0] += (float)((double)f->packets * share);
+		v->peak = pk > v->peak ? pk : v->peak;
 		v->by[b - v->b0] += (float)((double)f->bytes * share);
 		if (b == t0 / VB_MS)
 			v->fl[b - v->b0]++;
@@ -203,7 +220,7 @@ dst_eval(struct nfw_detect *d, const struct vdst *v)
 {
 	const struct vol_state *s = d->vol;
 	const struct nfw_detect_config *c = &d->cfg;
-	if (v->pk == NULL)
+	if (v->pk == NULL || v->peak / (VB_MS / 1000.0) < c->vol_min_pps)
 		return NULL;
 	unsigned last = (unsigned)((s->data_last_ms / VB_MS) - v->b0);
 	unsigned nb = last + 1 < VB_N ? last + 1 : VB_N;
@@ -271,13 +288,18 @@ vol_run(struct nfw_detect *d)
 {
 	struct vol_state *s = d->vol;
 	const uint64_t idle_ms = (uint64_t)(d->cfg.vol_idle_s * 1000);
+	const bool pressure = s->n > s->max / 4 * 3;
 	uint32_t kept = 0;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vdst *v = &s->d[i];
 		struct nfw_finding *f = dst_eval(d, v);
 		if (f != NULL)
 			detect_retire(d, f); /* an attack stays reported after it slides out of the window */
-		if (v->last_ms + idle_ms >= d->now_ms) {
+		bool idle = v->last_ms + idle_ms < d->now_ms;
+		/* a full table: destinations far below a flood's rate make room, down to half */
+		bool evict = !idle && pressure && kept + (s->n - i) > s->max / 2 && f == NULL &&
+			     v->peak / (VB_MS / 1000.0) < d->cfg.vol_min_pps / 2;
+		if (!idle && !evict) {
 			if (kept != i)
 				s->d[kept] = *v;
 			kept++;
@@ -287,7 +309,10 @@ vol_run(struct nfw_detect *d)
 		free(v->by);
 		free(v->fl);
 		nfw_hll_free(v->srcs);
-		d->st.vol_dsts_expired++;
+		if (idle)
+			d->st.vol_dsts_expired++;
+		else
+			d->st.vol_dsts_evicted++;
 	}
 	if (kept != s->n) {
 		memset(&s->d[kept], 0, (size_t)(s->n - kept) * sizeof(*s->d));

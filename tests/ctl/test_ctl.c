@@ -614,6 +614,7 @@ test_findings_and_control(void **state)
 	       "vol_dsts                    0\n"
 	       "vol_dsts_refused            0\n"
 	       "vol_dsts_expired            0\n"
+	       "vol_dsts_evicted            0\n"
 	       "dns_clients_refused         0\n"
 	       "dns_clients_expired         0\n"
 	       "dns_clients_evicted        12\n");

@@ -1064,6 +1064,43 @@ test_flood_short(void **state)
 	nfw_detect_free(d);
 }
 
+/*
+ * 64 steady servers (1 pps each, ten hours: past the prefilter by volume)
+ * fill the volumetric table (fanout_max_sources 1024: 64 destinations); a
+ * run drops them down to half, and a flood on another server afterwards is
+ * tracked and found. Before, it was refused until they went idle, a day.
+ */
+static void
+test_vol_table_full(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk_small(1024);
+	struct nfw_detect_stats st;
+	for (uint32_t i = 0; i < 36000; i++)
+		for (uint32_t j = 0; j < 64; j++) { /* one flow a second of one packet... */
+			struct nfw_flow r = fl(0xcb007100 + i % 50, 0x0a510000 + j, (uint16_t)(1024 + i % 60000), 443,
+					       6, T0 + i * 1000ull + j, 0, 60, 1, 0x1b);
+			nfw_detect_add(d, &r);
+		}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.vol_dsts, 64);
+	const struct nfw_finding *f;
+	assert_int_equal(run(d, &f), 0);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.vol_dsts_evicted, 32);
+	for (uint32_t i = 0; i < 90000; i++) { /* 3000 SYNs a second for 30 s to 10.80.0.21 */
+		struct nfw_flow r = fl(0x64400000 + i * 37, 0x0a500015, (uint16_t)(1024 + i % 60000), 443, 6,
+				       T0 + 36000000 + i / 3, 0, 40, 1, 0x02);
+		nfw_detect_add(d, &r);
+	}
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.vol_dsts_refused, 0);
+	assert_int_equal(st.vol_dsts, 65);
+	const struct nfw_finding *x = run_find(d, NFW_FINDING_VOLUMETRIC, "volumetric---10.80.0.21----");
+	assert_true(fabs(ev(x, "pps") - 3000) < 30);
+	nfw_detect_free(d);
+}
+
 int
 main(void)
 {
@@ -1074,6 +1111,7 @@ main(void)
 		cmocka_unit_test(test_scan_and_lateral),
 		cmocka_unit_test(test_scan_vertical),
 		cmocka_unit_test(test_flood_short),
+		cmocka_unit_test(test_vol_table_full),
 		cmocka_unit_test(test_scan_idle),
 		cmocka_unit_test(test_exfil_dns_flood),
 		cmocka_unit_test(test_exfil_baseline),
