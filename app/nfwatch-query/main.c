@@ -580,8 +580,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "nfwatch-query: cannot write %s\n", report);
 			rc = 1;
 		} else {
-			fprintf(stderr, "nfwatch-query: %u findings from %llu sessions in %s\n", nf,
-				(unsigned long long)dp.sessions, report);
+			fprintf(stderr, "nfwatch-query: %u finding%s from %llu session%s in %s\n", nf,
+				nf == 1 ? "" : "s", (unsigned long long)dp.sessions, dp.sessions == 1 ? "" : "s",
+				report);
 		}
 		json_decref(rep);
 		nfw_detect_free(dp.det);

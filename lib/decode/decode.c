@@ -441,3 +441,12 @@ nfw_addr_str(const uint8_t addr[16], char *buf, size_t len)
 	}
 	return buf;
 }
+
+const char *
+nfw_addr_port_str(const uint8_t addr[16], uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	nfw_addr_str(addr, a, sizeof(a));
+	snprintf(buf, len, nfw_flow_addr_is4(addr) ? "%s:%u" : "[%s]:%u", a, port);
+	return buf;
+}

@@ -224,6 +224,8 @@ bool nfw_prefix_match(const struct nfw_prefix *p, unsigned n, const uint8_t addr
 
 /** Format an address (IPv4-mapped shown as IPv4) into buf; returns buf. */
 const char *nfw_addr_str(const uint8_t addr[16], char *buf, size_t len);
+/** Format an address and a port, "192.0.2.1:443" or "[2001:db8::1]:443"; returns buf. */
+const char *nfw_addr_port_str(const uint8_t addr[16], uint16_t port, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

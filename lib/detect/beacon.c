@@ -542,9 +542,9 @@ analyse_thinned(struct nfw_detect *d, struct tuple *t, const struct bkey *key, d
 	t->phase_total = 0; /* a beacon: searched again next run, so it is reported again */
 	char a[64], b[64];
 	snprintf(f->summary, sizeof(f->summary),
-		 "%s contacts %s:%u every %.0f s (jitter %.0f %%) over %.1f h: %.0f sessions seen of ~%.0f, "
+		 "%s contacts %s every %.0f s (jitter %.0f %%) over %.1f h: %.0f sessions seen of ~%.0f, "
 		 "sampled 1:%u",
-		 nfw_addr_str(key->src, a, sizeof(a)), nfw_addr_str(key->dst, b, sizeof(b)), key->dport,
+		 nfw_addr_str(key->src, a, sizeof(a)), nfw_addr_port_str(key->dst, key->dport, b, sizeof(b)),
 		 ph.period / 1000.0, ph.jitter * 100, m->span_s / 3600.0, seen, sessions, t->sampling);
 	finding_ev(f, "sampling", t->sampling);
 	finding_ev(f, "phase_z", ph.z);
@@ -652,9 +652,9 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 		goto out;
 	char a[64], b[64];
 	snprintf(f->summary, sizeof(f->summary),
-		 "%s contacts %s:%u every %.0f s (MAD %.0f %%), %llu times over %.1f h, ~%.0f B each",
-		 nfw_addr_str(key->src, a, sizeof(a)), nfw_addr_str(key->dst, b, sizeof(b)),
-		 key->dport, p / 1000.0, jitter * 100, (unsigned long long)t->total, m.span_s / 3600.0,
+		 "%s contacts %s every %.0f s (MAD %.0f %%), %llu times over %.1f h, ~%.0f B each",
+		 nfw_addr_str(key->src, a, sizeof(a)), nfw_addr_port_str(key->dst, key->dport, b, sizeof(b)),
+		 p / 1000.0, jitter * 100, (unsigned long long)t->total, m.span_s / 3600.0,
 		 m.bytes_med);
 	finding_ev(f, "direct_share", direct_share);
 	finding_ev(f, "bowley_skew", skew);

@@ -284,8 +284,10 @@ src_eval(struct nfw_detect *d, const struct src *x)
 	bool home_admin = src_home_admin(d, x);
 	if (!home_admin && fail_share < 0.3) /* !src_may_find */
 		return NULL; /* neither finding can follow: the counts below are not needed */
-	double nd = nfw_hll_regs_count(x->dsts, HLL_P), np = nfw_hll_regs_count(x->ports, HLL_P);
-	double nad = nfw_hll_regs_count(x->admin_dsts, HLL_P);
+	/* estimates, never more than the flows that fed them (an HLL may read 63 of 60) */
+	double nd = fmin(nfw_hll_regs_count(x->dsts, HLL_P), x->attempts);
+	double np = fmin(nfw_hll_regs_count(x->ports, HLL_P), x->attempts);
+	double nad = fmin(nfw_hll_regs_count(x->admin_dsts, HLL_P), x->admin);
 	struct nfw_topk_item tp, td;
 	nfw_top8_list(&x->top_ports, NULL, &tp, 1);
 	nfw_top8_list(&x->top_dsts, (const uint8_t(*)[16])x->top_dst_addr, &td, 1);
@@ -333,8 +335,8 @@ src_eval(struct nfw_detect *d, const struct src *x)
 		if (has_role(d, NFW_ROLE_MONITORING, x->addr))
 			f->score *= 0.5;
 		snprintf(f->summary, sizeof(f->summary),
-			 "%s probed %.0f hosts on %.0f ports (%s scan%s%s), %.0f %% of %llu attempts failed or unanswered",
-			 nfw_addr_str(x->addr, a, sizeof(a)), nd, np, kind,
+			 "%s probed %.0f host%s on %.0f port%s (%s scan%s%s), %.0f %% of %llu attempts failed or unanswered",
+			 nfw_addr_str(x->addr, a, sizeof(a)), nd, nd < 1.5 ? "" : "s", np, np < 1.5 ? "" : "s", kind,
 			 f->has_dst ? " of " : "", f->has_dst ? nfw_addr_str(f->dst, b, sizeof(b)) : "",
 			 fail_share * 100, (unsigned long long)x->attempts);
 		finding_ev_str(f, "kind", kind);

@@ -140,12 +140,8 @@ nfw_flow_writer_put(struct nfw_flow_writer *w, const struct nfw_flow *f)
 	switch (w->fmt) {
 	case NFW_OUT_LINE: {
 		char sa[80], da[80];
-		nfw_addr_str(f->src_addr, a, sizeof(a));
-		nfw_addr_str(f->dst_addr, b, sizeof(b));
-		snprintf(sa, sizeof(sa), nfw_flow_addr_is4(f->src_addr) ? "%s:%u" : "[%s]:%u", a,
-			 f->src_port);
-		snprintf(da, sizeof(da), nfw_flow_addr_is4(f->dst_addr) ? "%s:%u" : "[%s]:%u", b,
-			 f->dst_port);
+		nfw_addr_port_str(f->src_addr, f->src_port, sa, sizeof(sa));
+		nfw_addr_port_str(f->dst_addr, f->dst_port, da, sizeof(da));
 		uint64_t dur = f->end_ms >= f->start_ms ? f->end_ms - f->start_ms : 0;
 		fprintf(w->fp, "%-23s %9.3f %-5s %39s -> %-39s %-8s %10" PRIu64 " %12" PRIu64
 			" %5u%s %s\n",

@@ -27,10 +27,15 @@
  *    arrivals sampled -> nothing; the phase search alone on exact multiples;
  *  - a vertical scan of consecutive ports (1-1024, and all 65 535) counts
  *    its ports within the HyperLogLog's error: consecutive numbers are not
- *    random hashes (the ports were once counted 1.8x too many).
+ *    random hashes (the ports were once counted 1.8x too many);
+ *  - every detector at once on an IPv6-only site: the entities in their
+ *    IPv6 form, "[addr]:port" in the summaries, the HLL counts no more than
+ *    the attempts behind them.
  */
+#include <arpa/inet.h>
 #include <math.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -146,6 +151,13 @@ find_type(const struct nfw_finding *f, unsigned n, unsigned type)
 			x = &f[i];
 		}
 	return x;
+}
+
+/* the finding's summary holds s (out of line: gcc cannot see that find_type's NULL fails first) */
+static __attribute__((noinline)) bool
+summary_has(const struct nfw_finding *f, const char *s)
+{
+	return f != NULL && strstr(f->summary, s) != NULL;
 }
 
 static uint64_t lcg = 12345;
@@ -1101,6 +1113,109 @@ test_vol_table_full(void **state)
 	nfw_detect_free(d);
 }
 
+/* an IPv6 flow: fl() with addresses given as text */
+static struct nfw_flow
+fl6(const char *src, const char *dst, uint16_t sport, uint16_t dport, uint8_t proto, uint64_t t, uint64_t dur,
+    uint64_t bytes, uint64_t pkts, uint8_t flags)
+{
+	struct nfw_flow f = fl(0, 0, sport, dport, proto, t, dur, bytes, pkts, flags);
+	assert_int_equal(inet_pton(AF_INET6, src, f.src_addr), 1);
+	assert_int_equal(inet_pton(AF_INET6, dst, f.dst_addr), 1);
+	f.af = 6;
+	return f;
+}
+
+/*
+ * Every detector on an IPv6-only site (home fc00::/7, the default), at once:
+ * a beacon, a horizontal scan, a lateral sweep, a 400 MB upload, a DNS
+ * tunnel through the site's resolver and a flood, each found once with its
+ * entities written the IPv6 way, and nothing else (the resolver, the 50
+ * ordinary DNS clients and the quiet flows raise nothing).
+ */
+static void
+test_ipv6_site(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	char a[64], b[64];
+	uint64_t t = T0;
+	for (unsigned i = 0; i < 40; i++) { /* the beacon: 60 s +-10 % */
+		t += (uint64_t)(60000 * (0.9 + 0.2 * u01()));
+		struct nfw_flow r = fl6("fd00:10::7", "2001:db8:ee::23", (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	for (unsigned i = 0; i < 300; i++) { /* SYNs to 300 hosts on 3389, unanswered */
+		snprintf(a, sizeof(a), "fd00:20::%x", i + 1);
+		struct nfw_flow r = fl6("2001:db8:bad::66", a, (uint16_t)(40000 + i), 3389, 6, T0 + i * 50, 0, 64, 1, 0x02);
+		nfw_detect_add(d, &r);
+	}
+	for (unsigned i = 0; i < 60; i++) { /* an internal host on 445 of 60 internal hosts */
+		snprintf(a, sizeof(a), "fd00:30::%x", i + 1);
+		struct nfw_flow r = fl6("fd00:15::9", a, (uint16_t)(41000 + i), 445, 6, T0 + i * 1000, 0, 64, 1, 0x02);
+		nfw_detect_add(d, &r);
+	}
+	/* 400 MB up to a host first contacted two hours in */
+	struct nfw_flow ord = fl6("fd00:12::34", "2001:db8:ee::3", 40000, 443, 6, T0, 1000, 5000, 10, 0x1b);
+	nfw_detect_add(d, &ord);
+	t = T0 + 7200000;
+	for (unsigned i = 0; i < 40; i++) {
+		t += 5000 + (uint64_t)(50000 * u01());
+		struct nfw_flow r = fl6("fd00:12::34", "2001:db8:ee::200", (uint16_t)(42000 + i), 443, 6, t, 30000,
+					10000000, 7000, 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	for (unsigned c = 0; c < 50; c++) /* 50 ordinary clients of the resolver, and the tunnel */
+		for (unsigned i = 0; i < 20; i++) {
+			snprintf(a, sizeof(a), "fd00:1::%x", c + 1);
+			struct nfw_flow r = fl6(a, "fd00:9::53", (uint16_t)(30000 + i), 53, 17, T0 + i * 60000, 10, 90, 1, 0);
+			nfw_detect_add(d, &r);
+		}
+	for (unsigned i = 0; i < 5000; i++) {
+		struct nfw_flow r = fl6("fd00:14::2", "fd00:9::53", (uint16_t)(20000 + i % 40000), 53, 17, T0 + i * 200,
+					10, 260, 1, 0);
+		nfw_detect_add(d, &r);
+	}
+	struct nfw_flow quiet = fl6("fd00::1", "fd00:80::a", 50000, 22, 6, T0, 1000, 1000, 10, 0x1b);
+	nfw_detect_add(d, &quiet);
+	for (unsigned s = 0; s < 1000; s++) { /* 1000 spoofed sources x 3000 packets in 60 s */
+		snprintf(b, sizeof(b), "2001:db8:f0:%x::%x:%x", s % 7, (s * 7919 + 1) >> 16, (s * 7919 + 1) & 0xffff);
+		struct nfw_flow r = fl6(b, "fd00:80::a", (uint16_t)(1024 + s), 443, 6, T0 + 3600000, 60000, 180000, 3000,
+					0x02);
+		nfw_detect_add(d, &r);
+	}
+	const struct nfw_finding *f;
+	unsigned n = run(d, &f);
+	for (unsigned i = 0; i < n; i++)
+		print_message("finding: %s %s\n", f[i].id, f[i].summary);
+	assert_int_equal(n, 6);
+	const struct nfw_finding *x = find_type(f, n, NFW_FINDING_BEACONING);
+	assert_string_equal(x->id, "beaconing-fd00:10::7-2001:db8:ee::23-443-tcp");
+	assert_true(summary_has(x, "fd00:10::7 contacts [2001:db8:ee::23]:443 every "));
+	assert_int_equal(ev(x, "connections"), 40);
+	assert_true(fabs(ev(x, "period_s") - 60) < 3);
+	x = find_type(f, n, NFW_FINDING_PORT_SCAN);
+	assert_string_equal(x->id, "port_scan-2001:db8:bad::66---3389-tcp");
+	assert_true(summary_has(x, " hosts on 1 port (horizontal scan)"));
+	assert_true(fabs(ev(x, "distinct_dsts") - 300) < 300 * 0.15);
+	x = find_type(f, n, NFW_FINDING_LATERAL_MOVEMENT);
+	assert_string_equal(x->id, "lateral_movement-fd00:15::9---445-tcp");
+	assert_true(fabs(ev(x, "distinct_internal_dsts") - 60) < 60 * 0.15);
+	assert_true(ev(x, "distinct_internal_dsts") <= 60); /* no more than the attempts */
+	x = find_type(f, n, NFW_FINDING_EXFILTRATION);
+	assert_string_equal(x->id, "exfiltration-fd00:12::34-2001:db8:ee::200----");
+	assert_int_equal(ev(x, "bytes_out"), 400000000.0);
+	assert_int_equal(ev(x, "first_contact"), 1);
+	x = find_type(f, n, NFW_FINDING_DNS_TUNNELING);
+	assert_string_equal(x->id, "dns_tunneling-fd00:14::2-fd00:9::53-53-udp");
+	assert_int_equal(ev(x, "flows"), 5000);
+	assert_int_equal(ev(x, "peer_median_flows"), 20);
+	x = find_type(f, n, NFW_FINDING_VOLUMETRIC);
+	assert_string_equal(x->id, "volumetric---fd00:80::a----");
+	assert_true(fabs(ev(x, "pps") - 50000) < 500);
+	assert_true(fabs(ev(x, "distinct_srcs") - 1000) < 1000 * 0.05);
+	nfw_detect_free(d);
+}
+
 int
 main(void)
 {
@@ -1112,6 +1227,7 @@ main(void)
 		cmocka_unit_test(test_scan_vertical),
 		cmocka_unit_test(test_flood_short),
 		cmocka_unit_test(test_vol_table_full),
+		cmocka_unit_test(test_ipv6_site),
 		cmocka_unit_test(test_scan_idle),
 		cmocka_unit_test(test_exfil_dns_flood),
 		cmocka_unit_test(test_exfil_baseline),
