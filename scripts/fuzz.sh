@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # libFuzzer over each decoder (clang, address + undefined sanitizers),
-# seeded from shared/testdata/vendor, and over the command language and
-# filter expressions (seeded with every command's grammar line).
+# seeded from shared/testdata/vendor, over the detectors (flows with any
+# times, counts and rates), and over the command language and filter
+# expressions (seeded with every command's grammar line).
 #   scripts/fuzz.sh short        ~20 s per decoder (the test command runs this)
 #   scripts/fuzz.sh long [SECS]  SECS per decoder (default 600), corpus kept in fuzz-corpus/
 set -euo pipefail
@@ -31,7 +32,7 @@ else
 	echo "fuzz: $vendor not found: starting from empty corpora"
 	mkdir -p build-fuzz/seeds/{v5,v9,ipfix,sflow}
 fi
-mkdir -p build-fuzz/seeds/ctl
+mkdir -p build-fuzz/seeds/ctl build-fuzz/seeds/detect
 i=0
 while IFS= read -r l; do
 	i=$((i + 1))
@@ -51,16 +52,18 @@ homenet del fc00::/7
 help show
 proto udp and bytes > 10k and in if 3 and exporter 192.0.2.0/24
 EOF
-for t in v5 v9 ipfix sflow ctl; do
+for t in v5 v9 ipfix sflow detect ctl; do
 	mkdir -p "$corpus/$t"
 	echo "fuzz_$t: ${secs}s"
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	len=8192
 	[ $t = ctl ] && len=600 # a command line is at most 511 characters
-	./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=$len -rss_limit_mb=2048 \
+	lc=()
+	[ $t = detect ] && lc=(-len_control=0) # many flows per input from the start
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=$len -rss_limit_mb=2048 "${lc[@]}" \
 		-timeout=10 -print_final_stats=1 "$corpus/$t" "build-fuzz/seeds/$t" 2>"build-fuzz/fuzz_$t.log" ||
 		{ tail -50 "build-fuzz/fuzz_$t.log"; echo "fuzz_$t FAILED"; exit 1; }
 	grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "build-fuzz/fuzz_$t.log" | tr '\n' ' '
 	echo
 done
-echo "fuzz: all decoders and the command language clean"
+echo "fuzz: all decoders, the detectors and the command language clean"

@@ -230,7 +230,7 @@ pend_flush(struct tuple *t)
 {
 	if (t->pend != 0 && t->n > 0) {
 		struct bevent *e = &t->ev[(t->head + t->n - 1u) % t->cap];
-		e->bytes = sat32((uint64_t)e->bytes + t->pend);
+		e->bytes = sat32(detect_sat_add(e->bytes, t->pend));
 	}
 	t->pend = 0;
 }
@@ -390,7 +390,7 @@ beacon_add(struct nfw_detect *d, const struct fctx *x)
 		/* the same session, split by the exporter */
 		if (f->end_ms > t->last_end)
 			t->last_end = f->end_ms;
-		t->pend += f->bytes;
+		t->pend = detect_sat_add(t->pend, f->bytes);
 		return;
 	}
 	if (!event_push(t, f->start_ms, f->bytes, f->src_port))

@@ -314,12 +314,30 @@ nfw_detect_free(struct nfw_detect *d)
 	free(d);
 }
 
-/* hs, hd: the addresses' hashes when the caller has them (NULL: computed here) */
+/*
+ * hs, hd: the addresses' hashes when the caller has them (NULL: computed
+ * here). A flow that ends before it starts (a v9 exporter's uptime
+ * wrapping, a hand-written flow file) is taken as ending when it starts,
+ * and times past DETECT_MS_MAX (the year 10 889) are taken as that; both
+ * are counted (flows_bad_times). Every detector may rely on start_ms <=
+ * end_ms <= DETECT_MS_MAX: no sum of a time and a window overflows.
+ */
 static inline void
-fctx_make(const struct nfw_detect *d, const struct nfw_flow *f, const uint64_t *hs, const uint64_t *hd,
+fctx_make(struct nfw_detect *d, const struct nfw_flow *f, const uint64_t *hs, const uint64_t *hd,
 	  struct fctx *x)
 {
 	x->f = f;
+	if (__builtin_expect(f->end_ms < f->start_ms || f->end_ms > DETECT_MS_MAX, 0)) {
+		x->own = *f;
+		if (x->own.start_ms > DETECT_MS_MAX)
+			x->own.start_ms = DETECT_MS_MAX;
+		if (x->own.end_ms > DETECT_MS_MAX)
+			x->own.end_ms = DETECT_MS_MAX;
+		if (x->own.end_ms < x->own.start_ms)
+			x->own.end_ms = x->own.start_ms;
+		x->f = &x->own;
+		d->st.flows_bad_times++;
+	}
 	x->hs = hs != NULL ? *hs : nfw_hash64(f->src_addr, 16, 0);
 	x->hd = hd != NULL ? *hd : nfw_hash64(f->dst_addr, 16, 0);
 	x->src_home = is_home(d, f->src_addr);

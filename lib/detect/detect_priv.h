@@ -145,7 +145,18 @@ struct fctx {
 	const struct nfw_flow *f;
 	uint64_t hs, hd;        /* nfw_hash64 of the source and destination address */
 	bool src_home, dst_home;
+	struct nfw_flow own;    /* f when the flow's times needed mending (flows_bad_times) */
 };
+
+#define DETECT_MS_MAX ((1ull << 48) - 1) /* the latest time a detector sees: the year 10 889 */
+
+/* a + b, stopping at 2^64 - 1: byte sums of flows scaled by their rate must not wrap */
+static inline uint64_t
+detect_sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
 
 /*
  * n zeroed entries of size bytes on a 64-byte boundary (entries declared

@@ -16,6 +16,7 @@ static const struct {
 	size_t off;
 } stat_defs[] = {
 	S_(flows),
+	S_(flows_bad_times),
 	S_(beacon_tuples),
 	S_(beacon_tuples_refused),
 	S_(beacon_seen_lost),

@@ -143,7 +143,7 @@ dns_add(struct nfw_detect *d, const struct fctx *x)
 	if (f->end_ms > c->last_ms)
 		c->last_ms = f->end_ms;
 	c->flows++;
-	c->bytes += f->bytes;
+	c->bytes = detect_sat_add(c->bytes, f->bytes);
 	c->packets += f->packets;
 	/* the resolver it uses most: a two-candidate majority count */
 	if (memcmp(c->cand_dst, f->dst_addr, 16) == 0) {

@@ -217,18 +217,18 @@ host_hour_add(struct exfil_state *s, struct host *h, uint64_t hr, uint64_t bytes
 	if (h->first_hour == 0)
 		h->first_hour = h->cur_hour = hr;
 	if (hr == h->cur_hour) {
-		h->cur_bytes += bytes;
+		h->cur_bytes = detect_sat_add(h->cur_bytes, bytes);
 	} else if (hr + 1 == h->cur_hour) {
-		h->prev_bytes += bytes;
+		h->prev_bytes = detect_sat_add(h->prev_bytes, bytes);
 	} else if (hr > h->cur_hour) {
 		uint64_t cur = h->cur_hour;
-		ring[(cur - 1) % HOURS] += h->prev_bytes;
+		ring[(cur - 1) % HOURS] = detect_sat_add(ring[(cur - 1) % HOURS], h->prev_bytes);
 		for (uint64_t k = cur + 1; k <= hr && k <= cur + HOURS; k++)
 			ring[k % HOURS] = 0; /* the hours it moves past, and the new one */
 		if (hr == cur + 1) {
 			h->prev_bytes = h->cur_bytes; /* the hour before the new one: still in the line */
 		} else {
-			ring[cur % HOURS] += h->cur_bytes;
+			ring[cur % HOURS] = detect_sat_add(ring[cur % HOURS], h->cur_bytes);
 			h->prev_bytes = 0;
 		}
 		h->cur_hour = hr;
@@ -259,7 +259,7 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 	if (in) {
 		struct pair *p = pair_get(s, f->dst_addr, f->src_addr, x->hd, x->hs, false);
 		if (p != NULL)
-			p->in += f->bytes;
+			p->in = detect_sat_add(p->in, f->bytes);
 		return;
 	}
 	if (!out)
@@ -274,7 +274,7 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 	}
 	if (p->flows == 0)
 		p->first_ms = f->start_ms;
-	p->out += f->bytes;
+	p->out = detect_sat_add(p->out, f->bytes);
 	p->flows++;
 	if (f->sampling > p->rate)
 		p->rate = f->sampling;
@@ -293,12 +293,16 @@ exfil_add(struct nfw_detect *d, const struct fctx *x)
 		uint64_t t0 = f->start_ms, t1 = f->end_ms > f->start_ms ? f->end_ms : f->start_ms + 1;
 		if ((t1 - 1) / BUCKET_MS >= p->bucket0 + NBUCKETS)
 			pair_slide(p, (t1 - 1) / BUCKET_MS);
-		uint64_t done = 0;
-		for (uint64_t b = t0 / BUCKET_MS; b <= (t1 - 1) / BUCKET_MS; b++) {
+		/* only the buckets inside the window: a flow may span years (a bad clock) */
+		uint64_t ba = t0 / BUCKET_MS > p->bucket0 ? t0 / BUCKET_MS : p->bucket0;
+		uint64_t bz = (t1 - 1) / BUCKET_MS < p->bucket0 + NBUCKETS - 1 ? (t1 - 1) / BUCKET_MS
+									  : p->bucket0 + NBUCKETS - 1;
+		uint64_t lo = ba * BUCKET_MS > t0 ? ba * BUCKET_MS : t0;
+		uint64_t done = (uint64_t)((unsigned __int128)f->bytes * (lo - t0) / (t1 - t0));
+		for (uint64_t b = ba; b <= bz; b++) {
 			uint64_t hi = (b + 1) * BUCKET_MS < t1 ? (b + 1) * BUCKET_MS : t1;
 			uint64_t upto = (uint64_t)((unsigned __int128)f->bytes * (hi - t0) / (t1 - t0));
-			if (b >= p->bucket0 && b < p->bucket0 + NBUCKETS)
-				p->bucket[b - p->bucket0] += upto - done;
+			p->bucket[b - p->bucket0] = detect_sat_add(p->bucket[b - p->bucket0], upto - done);
 			done = upto;
 		}
 	}
@@ -319,12 +323,12 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 	const struct nfw_detect_config *c = &d->cfg;
 	if (p->bucket == NULL || (double)p->out < c->exfil_min_bytes)
 		return NULL;
-	double pcr = (double)((int64_t)p->out - (int64_t)p->in) / (double)(p->out + p->in);
+	double pcr = ((double)p->out - (double)p->in) / ((double)p->out + (double)p->in);
 	if (pcr < 0.6)
 		return NULL;
 	uint64_t max5 = 0, max1h = 0, day = 0;
 	for (unsigned b = 0; b < NBUCKETS; b++)
-		day += p->bucket[b];
+		day = detect_sat_add(day, p->bucket[b]);
 	if ((double)day < c->exfil_min_bytes)
 		return NULL; /* not within a day: a trickle, however long */
 	for (unsigned b = 0; b < NBUCKETS; b++) {
@@ -332,7 +336,7 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 			max5 = p->bucket[b];
 		uint64_t h = 0;
 		for (unsigned k = b; k < b + 12 && k < NBUCKETS; k++)
-			h += p->bucket[k];
+			h = detect_sat_add(h, p->bucket[k]);
 		if (h > max1h)
 			max1h = h;
 	}

@@ -211,6 +211,8 @@ int nfw_detect_config_set(struct nfw_detect_config *c, const char *detector, con
 
 struct nfw_detect_stats {
 	uint64_t flows;
+	uint64_t flows_bad_times;         /**< ending before they start (taken as ending then) or
+					       past the year 10 889 (taken as then) */
 	uint64_t beacon_tuples;
 	uint64_t beacon_tuples_refused;   /**< tuple table full */
 	uint64_t beacon_seen_lost;        /**< first sightings pushed out of their bucket (most

@@ -193,9 +193,9 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 	uint64_t b1 = (t1 - 1) / VB_MS;
 	if (b1 >= v->b0 + VB_N)
 		window_slide(v, b1);
-	for (uint64_t b = t0 / VB_MS; b <= b1; b++) {
-		if (b < v->b0 || b >= v->b0 + VB_N)
-			continue;
+	/* only the buckets inside the window: a flow may span years (a bad clock) */
+	uint64_t bz = b1 < v->b0 + VB_N - 1 ? b1 : v->b0 + VB_N - 1;
+	for (uint64_t b = t0 / VB_MS > v->b0 ? t0 / VB_MS : v->b0; b <= bz; b++) {
 		uint64_t lo = b * VB_MS > t0 ? b * VB_MS : t0;
 		uint64_t hi = (b + 1) * VB_MS < t1 ? (b + 1) * VB_MS : t1;
 		double share = (double)(hi - lo) / (double)(t1 - t0);

@@ -73,7 +73,7 @@ json_t *
 nfw_flow_to_json(const struct nfw_flow *f)
 {
 	char a[64], b[64], n[64], e[64], ts[40], te[40], pb[8];
-	return json_pack("{s:s, s:s, s:i, s:i, s:s, s:i, s:I, s:I, s:s, s:s, s:I, s:I,"
+	json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:i, s:I, s:I, s:s, s:s, s:I, s:I,"
 			 " s:i, s:I, s:I, s:I, s:I, s:s, s:i, s:i, s:i, s:s, s:i, s:I, s:i, s:I, s:b}",
 			 "src_ip", nfw_addr_str(f->src_addr, a, sizeof(a)),
 			 "dst_ip", nfw_addr_str(f->dst_addr, b, sizeof(b)),
@@ -102,6 +102,13 @@ nfw_flow_to_json(const struct nfw_flow *f)
 			 "version", (int)f->version,
 			 "sampling", (json_int_t)f->sampling,
 			 "rate_unknown", (f->flags & NFW_FLOW_F_RATE_UNKNOWN) != 0);
+	/* JSON integers here are signed 64-bit: a count past 2^63 (scaled by a
+	 * sampling rate) is written as a number with a fraction's precision, never wrapped */
+	if (o != NULL && f->bytes > INT64_MAX)
+		json_object_set_new(o, "bytes", json_real((double)f->bytes));
+	if (o != NULL && f->packets > INT64_MAX)
+		json_object_set_new(o, "packets", json_real((double)f->packets));
+	return o;
 }
 
 struct nfw_flow_writer *

@@ -597,6 +597,7 @@ test_findings_and_control(void **state)
 	expect("show detect stats", NFW_CTL_OK,
 	       "counter                 value\n"
 	       "flows                    1000\n"
+	       "flows_bad_times             0\n"
 	       "beacon_tuples               0\n"
 	       "beacon_tuples_refused       7\n"
 	       "beacon_seen_lost            0\n"

@@ -1216,6 +1216,53 @@ test_ipv6_site(void **state)
 	nfw_detect_free(d);
 }
 
+/*
+ * Flows with impossible times, as a flow file or a v9 exporter's wrapped
+ * uptime may give them: one that ends before it starts, one that lasts
+ * until the end of 64-bit time (a flood's worth of packets), an upload of
+ * 200 MB over 300 years. They are mended and counted (flows_bad_times),
+ * and take no longer than any other flow: the volumetric and exfiltration
+ * buckets once walked every 10 s or minute of the span (2.8e10 steps).
+ * Byte counts near 2^64 saturate (the upload/download ratio overflowed a
+ * signed subtraction). Found by tests/fuzz/fuzz_detect.
+ */
+static void
+test_bad_times(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	struct nfw_flow back = fl(0xcb007101, 0x0a50001e, 443, 50000, 6, T0 + 5000, 0, 4000, 100, 0x1b);
+	back.end_ms = T0; /* ends before it starts */
+	nfw_detect_add(d, &back);
+	struct nfw_flow flood = fl(0xcb007102, 0x0a50001e, 50001, 443, 6, T0, 0, 4000000, 100000, 0x02);
+	flood.end_ms = UINT64_MAX;
+	nfw_detect_add(d, &flood);
+	struct nfw_flow up = fl(0x0a000032, 0xcb007109, 50002, 443, 6, T0, 0, 200000000, 150000, 0x1b);
+	up.end_ms = T0 + 300ull * 365 * 86400000;
+	nfw_detect_add(d, &up);
+	/* byte counts near 2^64 (a 32-bit counter scaled by a huge rate) saturate, never wrap */
+	for (unsigned i = 0; i < 2; i++) {
+		struct nfw_flow big = fl(0x0a000033, 0xcb00710a, (uint16_t)(50003 + i), 443, 6, T0 + i * 1000, 500,
+					 UINT64_MAX - 5, 1000000, 0x1b);
+		nfw_detect_add(d, &big);
+	}
+	struct nfw_flow big_in = fl(0xcb00710a, 0x0a000033, 443, 50003, 6, T0, 500, (1ull << 63) + 1, 1000, 0x1b);
+	nfw_detect_add(d, &big_in);
+	struct nfw_detect_stats st;
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.flows, 6);
+	assert_int_equal(st.flows_bad_times, 2);
+	assert_int_equal(st.vol_dsts, 1);
+	const struct nfw_finding *f;
+	unsigned n = run(d, &f);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(f[i].first_ms <= f[i].last_ms);
+		for (unsigned e = 0; e < f[i].nev; e++)
+			assert_true(f[i].ev[e].is_str || isfinite(f[i].ev[e].num));
+	}
+	nfw_detect_free(d);
+}
+
 int
 main(void)
 {
@@ -1228,6 +1275,7 @@ main(void)
 		cmocka_unit_test(test_flood_short),
 		cmocka_unit_test(test_vol_table_full),
 		cmocka_unit_test(test_ipv6_site),
+		cmocka_unit_test(test_bad_times),
 		cmocka_unit_test(test_scan_idle),
 		cmocka_unit_test(test_exfil_dns_flood),
 		cmocka_unit_test(test_exfil_baseline),

@@ -83,5 +83,33 @@ head -c 300000 "$work/demo.pcap" >"$work/cut.pcap"
 n=$("$query" -q --stats=json -r "$work/cut.pcap" 2>"$work/err" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"]["records"])'); rc=${PIPESTATUS[0]}
 check "cut capture ($n records, exit $rc)" $([ $rc -eq 1 ] && [ "$n" -gt 1000 ] && [ "$n" -lt 8183 ] && grep -q "damaged after frame" "$work/err"; echo $?)
 
+# --flow-file: a value out of its range skips the record with the reason, never wraps
+cat >"$work/bad.json" <<'JSON'
+[{"src_ip": "198.51.100.1", "dst_ip": "10.0.0.5", "src_port": 99999, "dst_port": 80, "bytes": 10, "packets": 1},
+ {"src_ip": "198.51.100.1", "dst_ip": "10.0.0.5", "protocol": 600},
+ {"src_ip": "198.51.100.1", "dst_ip": "10.0.0.5", "packets": -5},
+ {"src_ip": "198.51.100.1", "dst_ip": "10.0.0.5", "start": -1e30},
+ {"src_ip": "198.51.100.1", "dst_ip": "10.0.0.5", "end": "yesterday"},
+ {"src_ip": "not-an-ip", "dst_ip": "10.0.0.5"},
+ {"sa": "2001:db8::1", "da": "10.0.0.5", "sp": 65535, "dp": "443", "proto": "udp", "bytes": 1e19,
+  "packets": 3, "start": "2026-01-15T12:00:00.250Z", "end": 1768478401, "sampling": 100}]
+JSON
+"$query" --flow-file "$work/bad.json" -o json >"$work/ok.json" 2>"$work/err"; rc=$?
+python3 - "$work/ok.json" "$work/err" $rc <<'PY'
+import json, sys
+recs, err, rc = json.load(open(sys.argv[1])), open(sys.argv[2]).read(), int(sys.argv[3])
+assert rc == 0, rc
+assert len(recs) == 1, recs
+r = recs[0]
+assert (r['src_ip'], r['src_port'], r['dst_port'], r['protocol'], r['bytes'], r['packets'], r['sampling']) == \
+       ('2001:db8::1', 65535, 443, 17, 10000000000000000000, 3, 100), r
+for want in ['record 0: source port 99999 is out of range 0..65535: skipped',
+             'record 1: protocol 600 is out of range 0..255: skipped',
+             'record 2: packets -5 is out of range',
+             '1 records read, 6 skipped']:
+    assert want in err, (want, err)
+PY
+check "--flow-file: out-of-range values skipped with the reason" $?
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
