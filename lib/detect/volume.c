@@ -13,8 +13,9 @@
  *   peak pps >= vol_min_pps, far above the baseline,
  *   sources >= vol_min_sources (a flood comes from many sources; one CDN
  *   server filling a download is not one), and
- *   the destination answered little (a flash crowd of real clients gets
- *   answers; spoofed floods do not).
+ *   the destination answered little during the attack's span (a flash
+ *   crowd of real clients gets answers; spoofed floods do not; a server's
+ *   answered history before the flood does not count).
  * Flows whose sampling rate is unknown count, but cannot make the absolute
  * threshold alone.
  *
@@ -52,9 +53,10 @@ struct vdst {
 	uint8_t addr[16];
 	uint64_t b0;                 /* bucket index of pk[0] */
 	float *pk, *by;              /* per bucket */
+	float *ans;                  /* per bucket: packets it sent back */
 	uint32_t *fl;
 	struct nfw_hll *srcs;
-	uint64_t packets, known_packets, answered_packets;
+	uint64_t packets, known_packets;
 	uint64_t first_ms, last_ms;
 	float peak;    /* the largest pk[] */
 	uint32_t rate; /* the highest sampling rate among its flows */
@@ -96,6 +98,7 @@ vol_free(struct vol_state *s)
 		return;
 	for (uint32_t i = 0; s->d != NULL && i < s->n; i++) {
 		free(s->d[i].pk);
+		free(s->d[i].ans);
 		free(s->d[i].by);
 		free(s->d[i].fl);
 		nfw_hll_free(s->d[i].srcs);
@@ -129,6 +132,7 @@ window_slide(struct vdst *v, uint64_t b)
 	uint64_t by = detect_slide_by(v->b0, VB_N, b, VB_SLIDE);
 	detect_slide(v->pk, sizeof(*v->pk), VB_N, by);
 	detect_slide(v->by, sizeof(*v->by), VB_N, by);
+	detect_slide(v->ans, sizeof(*v->ans), VB_N, by);
 	detect_slide(v->fl, sizeof(*v->fl), VB_N, by);
 	v->b0 += by;
 	v->peak = 0;
@@ -148,8 +152,11 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 		s->data_last_ms = f->end_ms;
 	/* what a tracked destination sends back */
 	struct vdst *back = s->n > 0 ? find(s, f->src_addr, x->hs, &slot) : NULL;
-	if (back != NULL)
-		back->answered_packets += f->packets;
+	if (back != NULL) { /* counted in the bucket it started in (inside the window) */
+		uint64_t b = f->start_ms / VB_MS;
+		if (b >= back->b0 && b < back->b0 + VB_N)
+			back->ans[b - back->b0] += (float)f->packets;
+	}
 	if (!x->dst_home)
 		return;
 	uint64_t key = x->hd;
@@ -166,9 +173,10 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 		memcpy(v->addr, f->dst_addr, 16);
 		v->pk = calloc(VB_N, sizeof(float));
 		v->by = calloc(VB_N, sizeof(float));
+		v->ans = calloc(VB_N, sizeof(float));
 		v->fl = calloc(VB_N, sizeof(uint32_t));
 		v->srcs = nfw_hll_create(12);
-		if (v->pk == NULL || v->by == NULL || v->fl == NULL || v->srcs == NULL)
+		if (v->pk == NULL || v->by == NULL || v->ans == NULL || v->fl == NULL || v->srcs == NULL)
 			return;
 		/* buckets from the start of the data, or ending an hour after this flow
 		 * (by its own time: a far-off clock elsewhere moves nothing here) */
@@ -243,17 +251,23 @@ dst_eval(struct nfw_detect *d, const struct vdst *v)
 	double pps = v->pk[peak] / (VB_MS / 1000.0), bps = v->by[peak] * 8 / (VB_MS / 1000.0);
 	double base_pps = (med + 6 * mad) / (VB_MS / 1000.0);
 	double srcs = nfw_hll_count(v->srcs);
-	double answered = v->packets ? (double)v->answered_packets / (double)v->packets : 0;
-	double known = v->packets ? (double)v->known_packets / (double)v->packets : 0;
-	if (pps < c->vol_min_pps || pps < 4 * base_pps || srcs < c->vol_min_sources || answered > 0.5 ||
-	    pps * known < c->vol_min_pps)
-		return NULL;
 	/* the attack's span: buckets above half the peak */
 	unsigned a = peak, z = peak;
 	while (a > 0 && v->pk[a - 1] >= v->pk[peak] / 2)
 		a--;
 	while (z + 1 < nb && v->pk[z + 1] >= v->pk[peak] / 2)
 		z++;
+	/* what it answered during that span: a long answered history must not hide a flood */
+	double span_in = 0, span_back = 0;
+	for (unsigned b = a; b <= z; b++) {
+		span_in += v->pk[b];
+		span_back += v->ans[b];
+	}
+	double answered = span_in > 0 ? fmin(1.0, span_back / span_in) : 0;
+	double known = v->packets ? (double)v->known_packets / (double)v->packets : 0;
+	if (pps < c->vol_min_pps || pps < 4 * base_pps || srcs < c->vol_min_sources || answered > 0.5 ||
+	    pps * known < c->vol_min_pps)
+		return NULL;
 	double score = 50 + 25 * fmin(1.0, log10(pps / c->vol_min_pps + 1) / 2) +
 		       15 * fmin(1.0, log10(srcs / c->vol_min_sources + 1)) + 10 * (1 - answered);
 	if (score < c->min_score)
@@ -306,6 +320,7 @@ vol_run(struct nfw_detect *d)
 			continue;
 		}
 		free(v->pk);
+		free(v->ans);
 		free(v->by);
 		free(v->fl);
 		nfw_hll_free(v->srcs);
