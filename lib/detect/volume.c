@@ -228,7 +228,7 @@ dst_eval(struct nfw_detect *d, const struct vdst *v)
 {
 	const struct vol_state *s = d->vol;
 	const struct nfw_detect_config *c = &d->cfg;
-	if (v->pk == NULL || v->peak / (VB_MS / 1000.0) < c->vol_min_pps)
+	if (v->pk == NULL || v->peak / (VB_MS / 1000.0) < c->vol_min_pps || s->data_last_ms / VB_MS < v->b0)
 		return NULL;
 	unsigned last = (unsigned)((s->data_last_ms / VB_MS) - v->b0);
 	unsigned nb = last + 1 < VB_N ? last + 1 : VB_N;
