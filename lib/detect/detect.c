@@ -316,7 +316,8 @@ nfw_detect_free(struct nfw_detect *d)
 
 /*
  * hs, hd: the addresses' hashes when the caller has them (NULL: computed
- * here). A flow that ends before it starts (a v9 exporter's uptime
+ * here). own: where a mended copy goes (outside the fctx, which stays
+ * small for the bursts). A flow that ends before it starts (a v9 exporter's uptime
  * wrapping, a hand-written flow file) is taken as ending when it starts,
  * and times past DETECT_MS_MAX (the year 10 889) are taken as that; both
  * are counted (flows_bad_times). Every detector may rely on start_ms <=
@@ -324,18 +325,18 @@ nfw_detect_free(struct nfw_detect *d)
  */
 static inline void
 fctx_make(struct nfw_detect *d, const struct nfw_flow *f, const uint64_t *hs, const uint64_t *hd,
-	  struct fctx *x)
+	  struct fctx *x, struct nfw_flow *own)
 {
 	x->f = f;
 	if (__builtin_expect(f->end_ms < f->start_ms || f->end_ms > DETECT_MS_MAX, 0)) {
-		x->own = *f;
-		if (x->own.start_ms > DETECT_MS_MAX)
-			x->own.start_ms = DETECT_MS_MAX;
-		if (x->own.end_ms > DETECT_MS_MAX)
-			x->own.end_ms = DETECT_MS_MAX;
-		if (x->own.end_ms < x->own.start_ms)
-			x->own.end_ms = x->own.start_ms;
-		x->f = &x->own;
+		*own = *f;
+		if (own->start_ms > DETECT_MS_MAX)
+			own->start_ms = DETECT_MS_MAX;
+		if (own->end_ms > DETECT_MS_MAX)
+			own->end_ms = DETECT_MS_MAX;
+		if (own->end_ms < own->start_ms)
+			own->end_ms = own->start_ms;
+		x->f = own;
 		d->st.flows_bad_times++;
 	}
 	x->hs = hs != NULL ? *hs : nfw_hash64(f->src_addr, 16, 0);
@@ -421,7 +422,8 @@ void
 nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
 {
 	struct fctx x;
-	fctx_make(d, f, NULL, NULL, &x);
+	struct nfw_flow own;
+	fctx_make(d, f, NULL, NULL, &x, &own);
 	add_one(d, &x);
 }
 
@@ -435,10 +437,10 @@ nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f)
  */
 static void
 stage_slots(struct nfw_detect *d, const struct nfw_flow *f, const uint64_t *hs, const uint64_t *hd,
-	    struct fctx *x, unsigned m)
+	    struct fctx *x, struct nfw_flow *own, unsigned m)
 {
 	for (unsigned i = 0; i < m; i++) {
-		fctx_make(d, &f[i], hs != NULL ? &hs[i] : NULL, hd != NULL ? &hd[i] : NULL, &x[i]);
+		fctx_make(d, &f[i], hs != NULL ? &hs[i] : NULL, hd != NULL ? &hd[i] : NULL, &x[i], &own[i]);
 		if (d->beacon != NULL)
 			beacon_prefetch(d, &x[i]);
 		if (d->exfil != NULL)
@@ -472,9 +474,10 @@ nfw_detect_add_burst_hashed(struct nfw_detect *d, const struct nfw_flow *f, cons
 			    unsigned n)
 {
 	struct fctx x[NFW_DETECT_BURST];
+	struct nfw_flow own[NFW_DETECT_BURST]; /* mended copies, written only for bad times */
 	while (n > 0) {
 		unsigned m = n < NFW_DETECT_BURST ? n : NFW_DETECT_BURST;
-		stage_slots(d, f, hs, hd, x, m);
+		stage_slots(d, f, hs, hd, x, own, m);
 		stage_entries(d, x, m);
 		for (unsigned i = 0; i < m; i++)
 			add_one(d, &x[i]);

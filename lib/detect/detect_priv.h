@@ -145,7 +145,6 @@ struct fctx {
 	const struct nfw_flow *f;
 	uint64_t hs, hd;        /* nfw_hash64 of the source and destination address */
 	bool src_home, dst_home;
-	struct nfw_flow own;    /* f when the flow's times needed mending (flows_bad_times) */
 };
 
 #define DETECT_MS_MAX ((1ull << 48) - 1) /* the latest time a detector sees: the year 10 889 */
