@@ -42,16 +42,46 @@
 #include "nfw_detect.h"
 #include "nfw_filter.h"
 #include "nfw_flowtab.h"
+#include "nfw_stat.h"
 #include "flowfile.h"
+#include "nfdump.h"
 
 #define MAX_FILES 256
 
 static struct nfw_filter *g_filter; /* NULL: every record */
+static uint64_t g_twin_from, g_twin_to; /* -t, ms; g_twin_to 0: no window */
+static uint64_t g_max_passed;           /* -c: stop after this many (0: no limit) */
+static struct nfw_stat_summary g_sum;   /* nfdump's summary block */
+static struct nfd *g_nfd;               /* the nfdump stage, when asked for */
+static volatile sig_atomic_t stop_flag;
 
+/*
+ * Every record read comes here: it is counted for the summary, then kept
+ * when it lies inside the -t window (first and last seen both inside, as
+ * nfdump) and matches the filter. -c stops the reading after N kept.
+ */
 static inline bool
 keep(const struct nfw_flow *f)
 {
-	return g_filter == NULL || nfw_filter_match(g_filter, f);
+	bool in = g_twin_to == 0 || (f->start_ms >= g_twin_from &&
+				     (f->end_ms > f->start_ms ? f->end_ms : f->start_ms) <= g_twin_to);
+	bool ok = in && (g_filter == NULL || nfw_filter_match(g_filter, f));
+	if (g_max_passed != 0 && g_sum.passed >= g_max_passed) {
+		stop_flag = 1;
+		return false;
+	}
+	nfw_stat_summary_read(&g_sum, f, ok);
+	return ok;
+}
+
+/* a kept record to the output: nfwatch's listing, or the nfdump stage */
+static inline void
+put_record(struct nfw_flow_writer *w, const struct nfw_flow *f)
+{
+	if (g_nfd != NULL)
+		nfd_put(g_nfd, f);
+	else if (w != NULL)
+		nfw_flow_writer_put(w, f);
 }
 
 static void
@@ -75,7 +105,78 @@ usage(FILE *fp)
 		"      --detect-config F  detector configuration (home networks, roles, thresholds)\n"
 		"      --idle-exit S      with --listen: stop S seconds after the last datagram\n"
 		"      --max-seconds S    with --listen: stop after S seconds\n"
-		"  -h, --help             this text\n");
+		"nfdump's statistics and layouts (nfdump 1.7's meaning):\n"
+		"  -R DIR, -M D1:D2       segment directories (as -r)\n"
+		"  -s FIELD[/ORDER...]    top N by srcip, dstip, ip, srcport, dstport, port, proto,\n"
+		"                         srcnet, dstnet, net, srcas, dstas, as, inif, outif, if,\n"
+		"                         router, nhip, tos, record; ORDER flows (default), packets,\n"
+		"                         bytes, pps, bps, bpp; several -s at once\n"
+		"  -n N                   top N (default 10; 0: all)\n"
+		"  -A FIELDS              aggregate on proto, srcip, dstip, srcip4/N, srcip6/N, srcport,\n"
+		"                         dstport, srcas, dstas, inif, outif, tos, nexthop, router\n"
+		"  -b, -B                 bidirectional aggregation (-B: client -> server);\n"
+		"                         -b -A srcip,dstip: one row per host pair\n"
+		"  -O ORDER               order records: tstart, tend, flows, packets, bytes, pps, bps, bpp\n"
+		"  -c N                   stop after N matching records\n"
+		"  -t WINDOW              yyyy/MM/dd.hh:mm:ss[-yyyy/MM/dd.hh:mm:ss] (flows inside it)\n"
+		"  -o long|extended|nfline|fmt:%%ts %%sa ...  nfdump's layouts and tokens\n"
+		"  -N                     exact numbers (no 1.2 M scaling)\n"
+		"  -q                     no header and no summary (with --stats / --report: no records)\n"
+		"      --agg-limit N      distinct entries an aggregation may hold (default %u)\n"
+		"  -h, --help             this text\n", NFW_STAT_DEFAULT_LIMIT);
+}
+
+/*
+ * -t as nfdump takes it: yyyy/MM/dd.hh:mm:ss[-yyyy/MM/dd.hh:mm:ss], where
+ * the seconds, minutes and hours may be left off (taken as 0); local time.
+ * A window of one time runs to the end of the data.
+ */
+static int
+parse_time1(const char *s, size_t n, uint64_t *ms)
+{
+	char buf[40];
+	struct tm tm;
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(&tm, 0, sizeof(tm));
+	int y, mo, d, h = 0, mi = 0, se = 0, k;
+	char tail;
+	k = sscanf(buf, "%4d/%2d/%2d.%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &tail);
+	if (k < 3 || k > 6 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 1970)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*ms = (uint64_t)t * 1000;
+	return 0;
+}
+
+static int
+parse_twin(const char *s, uint64_t *from, uint64_t *to, char *err, size_t errlen)
+{
+	const char *dash = strchr(s, '-');
+	size_t n1 = dash != NULL ? (size_t)(dash - s) : strlen(s);
+	if (parse_time1(s, n1, from) != 0 ||
+	    (dash != NULL && parse_time1(dash + 1, strlen(dash + 1), to) != 0)) {
+		snprintf(err, errlen, "-t '%s': expected yyyy/MM/dd.hh:mm:ss[-yyyy/MM/dd.hh:mm:ss]", s);
+		return -1;
+	}
+	if (dash == NULL)
+		*to = UINT64_MAX;
+	if (*to < *from) {
+		snprintf(err, errlen, "-t '%s': the window ends before it starts", s);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -121,8 +222,6 @@ parse_exporter(const char *s, struct nfw_exporter_addr *out)
 	}
 	return 0;
 }
-
-static volatile sig_atomic_t stop_flag;
 
 static void
 on_signal(int sig)
@@ -226,9 +325,9 @@ run_listen(const char *spec, struct nfw_decode *d, struct nfw_flow_writer *w, un
 			cs->payloads++;
 			unsigned k;
 			const struct nfw_flow *recs = nfw_decode_datagram(d, bufs[i], msgs[i].msg_len, &ex, t, &k);
-			for (unsigned j = 0; w != NULL && j < k; j++)
+			for (unsigned j = 0; j < k; j++)
 				if (keep(&recs[j]))
-					nfw_flow_writer_put(w, &recs[j]);
+					put_record(w, &recs[j]);
 		}
 	}
 	close(fd);
@@ -271,8 +370,7 @@ on_file_flow(const struct nfw_flow *f, void *arg)
 	struct flow_sink *k = arg;
 	if (!keep(f))
 		return;
-	if (k->w != NULL)
-		nfw_flow_writer_put(k->w, f);
+	put_record(k->w, f);
 	if (k->dp != NULL)
 		nfw_flowtab_add(k->dp->ft, f);
 }
@@ -296,11 +394,10 @@ read_segment(const char *path, void *arg)
 		return 0;
 	}
 	struct nfw_flow_closed c;
-	while (nfw_segr_next(r, &c) == 1) {
+	while (!stop_flag && nfw_segr_next(r, &c) == 1) {
 		if (!keep(&c.f))
 			continue;
-		if (s->w != NULL)
-			nfw_flow_writer_put(s->w, &c.f);
+		put_record(s->w, &c.f);
 		if (s->dp != NULL)
 			detect_session(&c.f, s->dp);
 	}
@@ -327,14 +424,15 @@ main(int argc, char **argv)
 		{ "read", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "stats", optional_argument, NULL, 's' },
+		{ "stats", optional_argument, NULL, 'S' },
 		{ "exporter", required_argument, NULL, 'e' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "report", required_argument, NULL, 'p' },
 		{ "flow-file", required_argument, NULL, 'F' },
 		{ "detect-config", required_argument, NULL, 'C' },
 		{ "idle-exit", required_argument, NULL, 'I' },
-		{ "max-seconds", required_argument, NULL, 'M' },
+		{ "max-seconds", required_argument, NULL, 'X' },
+		{ "agg-limit", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -346,29 +444,66 @@ main(int argc, char **argv)
 	const char *listen_spec = NULL, *report = NULL, *detect_cfg = NULL, *flow_file = NULL;
 	unsigned idle_s = 0, max_s = 0;
 	int c, rc = 0;
+	struct nfd_opts nopt = { .order = -1, .topn = 10 };
+	bool nfdump_mode = false, bidir = false, bidir_guess = false;
+	const char *agg_list = NULL, *time_win = NULL;
+	char oerr[512];
 
 	memset(&raw_src, 0, sizeof(raw_src));
 	nfw_exporter_addr_set4(&raw_src, 0);
-	while ((c = getopt_long(argc, argv, "r:o:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:R:M:o:qhs:A:bBO:c:n:Nt:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
+		case 'R':
 			if (nfiles >= MAX_FILES) {
 				fprintf(stderr, "nfwatch-query: at most %d input files\n", MAX_FILES);
 				return 2;
 			}
 			files[nfiles++] = optarg;
 			break;
+		case 'M': {
+			/* nfdump's -M /base/dir1:dir2: directories beside the first one */
+			static char paths[MAX_FILES][512];
+			const char *colon = strchr(optarg, ':');
+			const char *slash = strrchr(optarg, '/');
+			size_t base = slash != NULL && (colon == NULL || slash < colon) ? (size_t)(slash - optarg) + 1 : 0;
+			const char *p = optarg;
+			for (bool first = true; *p != '\0' || first; first = false) {
+				size_t n = strcspn(p, ":");
+				if (nfiles >= MAX_FILES || n + base >= sizeof(paths[0])) {
+					fprintf(stderr, "nfwatch-query: -M: too many or too long directories\n");
+					return 2;
+				}
+				if (first)
+					snprintf(paths[nfiles], sizeof(paths[0]), "%.*s", (int)n, p);
+				else
+					snprintf(paths[nfiles], sizeof(paths[0]), "%.*s%.*s", (int)base, optarg, (int)n, p);
+				files[nfiles] = paths[nfiles];
+				nfiles++;
+				p += n;
+				if (*p == ':')
+					p++;
+				if (*p == '\0')
+					break;
+			}
+			break;
+		}
 		case 'o': {
-			/* -o FMT: the records' format; --output REPORT.json (anything that is
-			 * not a format name, with a dot or a slash) is the findings report */
+			/* -o FMT: the records' format; long, extended and fmt:... are nfdump's
+			 * layouts; --output REPORT.json (anything that is not a format name,
+			 * with a dot or a slash) is the findings report */
 			int f2 = nfw_out_fmt_parse(optarg);
 			if (f2 >= 0) {
 				fmt = f2;
+			} else if (strcmp(optarg, "long") == 0 || strcmp(optarg, "extended") == 0 ||
+				   strcmp(optarg, "nfline") == 0 || strncmp(optarg, "fmt:", 4) == 0) {
+				nopt.fmt = strcmp(optarg, "nfline") == 0 ? "line" : optarg;
+				nfdump_mode = true;
 			} else if (strchr(optarg, '.') != NULL || strchr(optarg, '/') != NULL) {
 				report = optarg;
 			} else {
-				fprintf(stderr, "nfwatch-query: unknown output format '%s' "
-						"(line, csv, json, ndjson; or a report file name)\n", optarg);
+				fprintf(stderr, "nfwatch-query: unknown output format '%s' (line, long, extended, "
+						"csv, json, ndjson, fmt:...; or a report file name)\n", optarg);
 				return 2;
 			}
 			break;
@@ -377,6 +512,66 @@ main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 's':
+			if (nopt.nstats == NFD_MAX_STATS) {
+				fprintf(stderr, "nfwatch-query: at most %d -s statistics\n", NFD_MAX_STATS);
+				return 2;
+			}
+			if (nfw_stat_spec_parse(optarg, &nopt.stats[nopt.nstats], oerr, sizeof(oerr)) != 0) {
+				fprintf(stderr, "nfwatch-query: %s\n", oerr);
+				return 2;
+			}
+			nopt.nstats++;
+			nfdump_mode = true;
+			break;
+		case 'A':
+			agg_list = optarg;
+			nfdump_mode = true;
+			break;
+		case 'b':
+		case 'B':
+			bidir = true;
+			bidir_guess |= c == 'B';
+			nfdump_mode = true;
+			break;
+		case 'O': {
+			int o = nfw_stat_order_parse(optarg);
+			if (o < 0) {
+				fprintf(stderr, "nfwatch-query: -O: unknown order '%s' (tstart, tend, flows, packets, "
+						"bytes, pps, bps, bpp)\n", optarg);
+				return 2;
+			}
+			nopt.order = o;
+			nfdump_mode = true;
+			break;
+		}
+		case 'c':
+		case 'n':
+		case 'L': {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *optarg == '-' || *end != '\0' || errno != 0 ||
+			    (c == 'L' && (v == 0 || v > (1u << 30)))) {
+				fprintf(stderr, "nfwatch-query: -%s takes a number%s, not '%s'\n",
+					c == 'L' ? "-agg-limit" : c == 'c' ? "c" : "n",
+					c == 'L' ? " of entries, 1..1073741824" : "", optarg);
+				return 2;
+			}
+			if (c == 'c')
+				g_max_passed = v;
+			else if (c == 'n')
+				nopt.topn = (size_t)v;
+			else
+				nopt.limit = (size_t)v;
+			break;
+		}
+		case 'N':
+			nopt.exact = true;
+			break;
+		case 't':
+			time_win = optarg;
+			break;
+		case 'S':
 			if (optarg == NULL || strcmp(optarg, "text") == 0) {
 				stats = 1;
 			} else if (strcmp(optarg, "json") == 0) {
@@ -405,7 +600,7 @@ main(int argc, char **argv)
 			flow_file = optarg;
 			break;
 		case 'I':
-		case 'M': {
+		case 'X': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 0 || v > 86400) {
@@ -431,6 +626,57 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (time_win != NULL && parse_twin(time_win, &g_twin_from, &g_twin_to, oerr, sizeof(oerr)) != 0) {
+		fprintf(stderr, "nfwatch-query: %s\n", oerr);
+		return 2;
+	}
+	if (agg_list != NULL && bidir) {
+		/* nfdump refuses -b with -A; a host pair (-b -A srcip,dstip) is what is meant */
+		if (nfw_stat_keydef_parse(agg_list, &nopt.kd, oerr, sizeof(oerr)) != 0) {
+			fprintf(stderr, "nfwatch-query: %s\n", oerr);
+			return 2;
+		}
+	} else if (agg_list != NULL) {
+		if (nfw_stat_keydef_parse(agg_list, &nopt.kd, oerr, sizeof(oerr)) != 0) {
+			fprintf(stderr, "nfwatch-query: %s\n", oerr);
+			return 2;
+		}
+	} else {
+		nopt.kd = (struct nfw_stat_keydef){ .fields = NFW_STAT_K_5TUPLE, .src_mask4 = 32, .dst_mask4 = 32,
+						    .src_mask6 = 128, .dst_mask6 = 128 };
+	}
+	if (bidir) {
+		uint32_t sd = NFW_STAT_K_SRCIP | NFW_STAT_K_DSTIP, pp = NFW_STAT_K_SRCPORT | NFW_STAT_K_DSTPORT;
+		uint32_t fl = nopt.kd.fields;
+		if ((fl & sd) != 0 && (fl & sd) != sd) {
+			fprintf(stderr, "nfwatch-query: -b/-B: aggregate on both srcip and dstip (a pair of hosts), "
+					"or on neither\n");
+			return 2;
+		}
+		if ((fl & pp) != 0 && (fl & pp) != pp) {
+			fprintf(stderr, "nfwatch-query: -b/-B: aggregate on both srcport and dstport, or on neither\n");
+			return 2;
+		}
+		nopt.kd.bidir = bidir_guess ? NFW_STAT_BIDIR_GUESS : NFW_STAT_BIDIR;
+	}
+	/* -A with -s ELEMENT only: nfdump ignores the aggregation there; with -s record it is the key */
+	nopt.agg = agg_list != NULL || bidir;
+	if (nopt.agg && nopt.nstats > 0) {
+		bool rec = false;
+		for (unsigned i = 0; i < nopt.nstats; i++)
+			rec |= nopt.stats[i].elem == NFW_STAT_E_RECORD;
+		if (!rec && !bidir) {
+			fprintf(stderr, "nfwatch-query: note: -A is ignored for element statistics (as nfdump)\n");
+			nopt.agg = false;
+		}
+	}
+	if (nfdump_mode) {
+		nopt.quiet = quiet;
+		nopt.csv = fmt == NFW_OUT_CSV;
+		nopt.json = fmt == NFW_OUT_JSON || fmt == NFW_OUT_NDJSON;
+		if (nopt.fmt != NULL && (nopt.csv || nopt.json))
+			nopt.csv = nopt.json = false;
+	}
 	if (optind < argc) { /* the filter: the remaining words, joined as nfdump does */
 		char expr[NFW_FILTER_MAX_LEN + 2] = "", ferr[256];
 		size_t used = 0;
@@ -447,6 +693,19 @@ main(int argc, char **argv)
 			fprintf(stderr, "nfwatch-query: %s\n", ferr);
 			return 2;
 		}
+	}
+	bool filtering = g_filter != NULL || g_twin_to != 0 || g_max_passed != 0;
+	/* -q: nfdump's quiet (no header, no summary); with --stats or --report and no
+	 * nfdump product it keeps its older meaning: no records at all */
+	if (quiet && !nfdump_mode && stats == 0 && report == NULL)
+		quiet = 0, nopt.quiet = true, nfdump_mode = false;
+	if (nfdump_mode) {
+		g_nfd = nfd_create(&nopt, stdout, oerr, sizeof(oerr));
+		if (g_nfd == NULL) {
+			fprintf(stderr, "nfwatch-query: %s\n", oerr);
+			return 2;
+		}
+		quiet = 1; /* nfwatch's own listing is off */
 	}
 
 	struct nfw_decode *d = nfw_decode_create(NULL);
@@ -530,23 +789,24 @@ main(int argc, char **argv)
 			continue;
 		}
 		struct nfw_capture_pkt pkt;
-		int crc;
-		while ((crc = nfw_capture_next(cap, &pkt)) == 1) {
+		int crc = 1;
+		while (!stop_flag && (crc = nfw_capture_next(cap, &pkt)) == 1) {
 			unsigned n;
 			const struct nfw_flow *recs =
 				nfw_decode_datagram(d, pkt.payload, pkt.len, &pkt.src, pkt.ts_ms, &n);
-			if (g_filter != NULL) {
+			if (filtering) {
 				for (unsigned k = 0; k < n; k++)
 					if (keep(&recs[k])) {
-						if (w != NULL)
-							nfw_flow_writer_put(w, &recs[k]);
+						put_record(w, &recs[k]);
 						if (dp.ft != NULL)
 							nfw_flowtab_add(dp.ft, &recs[k]);
 					}
 				continue;
 			}
-			for (unsigned k = 0; w != NULL && k < n; k++)
-				nfw_flow_writer_put(w, &recs[k]);
+			for (unsigned k = 0; k < n; k++) {
+				nfw_stat_summary_read(&g_sum, &recs[k], true);
+				put_record(w, &recs[k]);
+			}
 			if (dp.ft != NULL)
 				nfw_flowtab_add_burst(dp.ft, recs, n);
 		}
@@ -564,6 +824,11 @@ main(int argc, char **argv)
 		nfw_capture_close(cap);
 	}
 	nfw_flow_writer_close(w);
+	if (g_nfd != NULL) {
+		if (nfd_finish(g_nfd, &g_sum) != 0)
+			rc = 1;
+		nfd_free(g_nfd);
+	}
 	if (segs.damaged)
 		rc = 1;
 	if (report != NULL) {

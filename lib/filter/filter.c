@@ -29,11 +29,13 @@ enum node_op {
 	N_FIELD,     /* field, cmp, num */
 	N_FLAGS,     /* num: all these bits set */
 	N_EXPORTER,  /* pfx */
+	N_NEXTHOP,   /* pfx */
 };
 
 enum dir { D_ANY, D_SRC, D_DST };
 enum cmp { C_EQ, C_NE, C_GT, C_LT, C_GE, C_LE };
-enum field { F_BYTES, F_PACKETS, F_TOS, F_DURATION, F_SAMPLING };
+enum field { F_BYTES, F_PACKETS, F_TOS, F_DURATION, F_SAMPLING, F_PPS, F_BPS, F_BPP, F_ICMP_TYPE,
+	F_ICMP_CODE };
 
 struct node {
 	uint8_t op, dir, cmp, field;
@@ -92,7 +94,7 @@ tokenize(struct parser *p, const char *s)
 		if (is_word_char((unsigned char)s[i])) {
 			while (i < len && is_word_char((unsigned char)s[i]))
 				i++;
-		} else if (strchr("()", s[i]) != NULL) {
+		} else if (strchr("()[],", s[i]) != NULL) {
 			i++;
 		} else if (strncmp(s + i, "&&", 2) == 0 || strncmp(s + i, "||", 2) == 0 ||
 			   strncmp(s + i, ">=", 2) == 0 || strncmp(s + i, "<=", 2) == 0 ||
@@ -236,6 +238,66 @@ flag_bits(struct parser *p, uint64_t *out)
 
 static int expr(struct parser *p);
 
+/*
+ * "in [ a b c ]" (commas optional, as nfdump): the primitive built by one()
+ * for each element, joined by or. one() parses one element at p->i.
+ */
+static int
+in_list(struct parser *p, int (*one)(struct parser *p, void *arg), void *arg)
+{
+	int acc = -1;
+	if (!accept(p, "["))
+		return perr(p, "expected '[' after in");
+	while (!accept(p, "]")) {
+		if (p->i >= p->ntok)
+			return perr(p, "expected ']'");
+		if (accept(p, ","))
+			continue;
+		int k = one(p, arg);
+		if (k < 0)
+			return -1;
+		if (acc < 0) {
+			acc = k;
+			continue;
+		}
+		int o = new_node(p, N_OR);
+		if (o < 0)
+			return -1;
+		p->f->n[o].a = acc;
+		p->f->n[o].b = k;
+		acc = o;
+	}
+	if (acc < 0)
+		return perr(p, "an empty list");
+	return acc;
+}
+
+struct elem_arg {
+	uint8_t op, dir;
+	bool host;
+};
+
+static int
+list_elem(struct parser *p, void *arg)
+{
+	const struct elem_arg *a = arg;
+	int k;
+	if (a->op == N_PORT) {
+		uint64_t v = 0;
+		if (number(p, 65535, &v) != 0 || (k = new_node(p, N_PORT)) < 0)
+			return -1;
+		p->f->n[k].num = v;
+		p->f->n[k].cmp = C_EQ;
+	} else {
+		struct nfw_prefix x;
+		if (prefix(p, &x, a->host) != 0 || (k = new_node(p, N_NET)) < 0)
+			return -1;
+		p->f->n[k].pfx = x;
+	}
+	p->f->n[k].dir = a->dir;
+	return k;
+}
+
 static int
 prim(struct parser *p)
 {
@@ -278,9 +340,13 @@ prim(struct parser *p)
 		p->f->n[k].num = v;
 		return k;
 	}
-	if (accept(p, "exporter")) {
+	if (accept(p, "exporter") || accept(p, "router") || accept(p, "next")) {
+		bool nh = strcasecmp(p->tok[p->i - 1], "next") == 0;
+		bool rt = strcasecmp(p->tok[p->i - 1], "router") == 0;
 		struct nfw_prefix x;
-		if (prefix(p, &x, false) != 0 || (k = new_node(p, N_EXPORTER)) < 0)
+		if ((nh || rt) && !accept(p, "ip") && !accept(p, "host"))
+			return perr(p, nh ? "expected 'ip' after next" : "expected 'ip' after router");
+		if (prefix(p, &x, false) != 0 || (k = new_node(p, nh ? N_NEXTHOP : N_EXPORTER)) < 0)
 			return -1;
 		p->f->n[k].pfx = x;
 		return k;
@@ -288,7 +354,9 @@ prim(struct parser *p)
 	static const struct { const char *w; enum field f; uint64_t max; } fields[] = {
 		{ "bytes", F_BYTES, UINT64_MAX }, { "packets", F_PACKETS, UINT64_MAX },
 		{ "tos", F_TOS, 255 }, { "duration", F_DURATION, UINT64_MAX },
-		{ "sampling", F_SAMPLING, UINT32_MAX },
+		{ "sampling", F_SAMPLING, UINT32_MAX }, { "pps", F_PPS, UINT64_MAX },
+		{ "bps", F_BPS, UINT64_MAX }, { "bpp", F_BPP, UINT64_MAX },
+		{ "icmp-type", F_ICMP_TYPE, 255 }, { "icmp-code", F_ICMP_CODE, 255 },
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (accept(p, fields[i].w)) {
@@ -306,6 +374,15 @@ prim(struct parser *p)
 		dir = D_SRC;
 	else if (accept(p, "dst"))
 		dir = D_DST;
+	if (accept(p, "host") || accept(p, "ip") || accept(p, "net") || accept(p, "port")) {
+		const char *w = p->tok[p->i - 1];
+		if (accept(p, "in")) {
+			struct elem_arg a = { .op = strcasecmp(w, "port") == 0 ? N_PORT : N_NET, .dir = dir,
+					      .host = strcasecmp(w, "net") != 0 };
+			return in_list(p, list_elem, &a);
+		}
+		p->i--;
+	}
 	if (accept(p, "host") || accept(p, "ip")) {
 		struct nfw_prefix x;
 		if (prefix(p, &x, true) != 0 || (k = new_node(p, N_NET)) < 0)
@@ -463,6 +540,7 @@ eval(const struct nfw_filter *f, int k, const struct nfw_flow *r)
 	case N_IF: return (n->dir ? r->out_if : r->in_if) == n->num;
 	case N_FLAGS: return (r->tcp_flags & n->num) == n->num;
 	case N_EXPORTER: return nfw_prefix_match(&n->pfx, 1, r->exporter);
+	case N_NEXTHOP: return nfw_prefix_match(&n->pfx, 1, r->nexthop);
 	case N_FIELD: {
 		uint64_t v = 0;
 		switch (n->field) {
@@ -470,6 +548,21 @@ eval(const struct nfw_filter *f, int k, const struct nfw_flow *r)
 		case F_PACKETS: v = r->packets; break;
 		case F_TOS: v = r->tos; break;
 		case F_DURATION: v = r->end_ms > r->start_ms ? r->end_ms - r->start_ms : 0; break;
+		case F_PPS: case F_BPS: {
+			/* as nfdump: per second of the flow's duration, 0 for a flow of no duration */
+			uint64_t d = r->end_ms > r->start_ms ? r->end_ms - r->start_ms : 0;
+			if (d != 0)
+				v = n->field == F_PPS ? r->packets * 1000 / d
+						      : (uint64_t)((double)r->bytes * 8000.0 / (double)d);
+			break;
+		}
+		case F_BPP: v = r->packets == 0 ? 0 : r->bytes / r->packets; break;
+		case F_ICMP_TYPE: case F_ICMP_CODE:
+			/* ICMP type and code travel in the destination port (type << 8 | code) */
+			if (r->proto != 1 && r->proto != 58)
+				return false;
+			v = n->field == F_ICMP_TYPE ? (uint64_t)(r->dst_port >> 8) : (uint64_t)(r->dst_port & 0xff);
+			break;
 		default: v = r->sampling; break;
 		}
 		return compare(n->cmp, v, n->num);

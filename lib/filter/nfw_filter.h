@@ -14,15 +14,18 @@
  *            | [src|dst] (host|ip) ADDR
  *            | [src|dst] net PREFIX            (10.0.0.0/8, 2001:db8::/32)
  *            | [src|dst] port [CMP] N
+ *            | [src|dst] (port|host|ip|net) in [ V V ... ]   (commas optional)
  *            | [src|dst] as [CMP] N
  *            | (in|out) if N
- *            | (bytes|packets|tos|duration|sampling) [CMP] N[k|m|g]
+ *            | (bytes|packets|tos|duration|sampling|pps|bps|bpp) [CMP] N[k|m|g]
+ *            | (icmp-type|icmp-code) [CMP] N
  *            | flags FLAGS                     (letters of FSRPAUEC, all set)
- *            | exporter ADDR
+ *            | exporter ADDR | router ip ADDR | next ip ADDR
  *   CMP     := = | == | eq | != | ne | > | gt | < | lt | >= | ge | <= | le
  *
  * Without src or dst, host / net / port / as match either side. duration
- * is in milliseconds. Keywords are case-insensitive. Errors name the word
+ * is in milliseconds; pps and bps are per second of the flow's duration (0
+ * when it has none), bpp is bytes per packet, as nfdump computes them. Keywords are case-insensitive. Errors name the word
  * that could not be read and its position.
  */
 

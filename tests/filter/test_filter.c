@@ -173,6 +173,42 @@ test_errors(void **state)
 	err_is(big, "filter: longer than 1024 characters");
 }
 
+/* nfdump's lists, rates and the other words added for the seed workflows */
+static void
+test_nfdump_words(void **state)
+{
+	(void)state;
+	struct nfw_flow r = rec(0x0a000105, 0xc0a80201, 40000, 443, 6); /* 1500 B, 3 pkts, 3 s */
+	assert_int_equal(m("dst port in [80 443 53]", &r), 1);
+	assert_int_equal(m("dst port in [80, 53]", &r), 0);
+	assert_int_equal(m("not dst port in [80 443 53 25 587 993 22]", &r), 0);
+	assert_int_equal(m("port in [ 40000 ]", &r), 1);
+	assert_int_equal(m("src port in [443]", &r), 0);
+	assert_int_equal(m("src net 10.0.0.0/8 and dst port in [445 3389 5985 22 135]", &r), 0);
+	assert_int_equal(m("dst ip in [192.168.2.1 10.9.9.9]", &r), 1);
+	assert_int_equal(m("src host in [192.168.2.1]", &r), 0);
+	assert_int_equal(m("net in [172.16.0.0/12 192.168.0.0/16]", &r), 1);
+	/* pps = 3 / 3 s = 1; bps = 1500 * 8 / 3 s = 4000; bpp = 500 */
+	assert_int_equal(m("pps = 1", &r), 1);
+	assert_int_equal(m("bps = 4000", &r), 1);
+	assert_int_equal(m("bps > 4k", &r), 0);
+	assert_int_equal(m("bpp = 500 and bpp < 501", &r), 1);
+	r.end_ms = r.start_ms; /* no duration: rates are 0, as nfdump */
+	assert_int_equal(m("pps = 0 and bps = 0", &r), 1);
+	nfw_flow_addr_set4(r.nexthop, 0x0a0000fe);
+	assert_int_equal(m("next ip 10.0.0.254", &r), 1);
+	assert_int_equal(m("router ip 127.0.0.1", &r), 1);
+	assert_int_equal(m("router ip 127.0.0.2", &r), 0);
+	struct nfw_flow icmp = rec(0x0a000105, 0xc0a80201, 0, 8 << 8, 1); /* echo request */
+	assert_int_equal(m("icmp-type 8 and icmp-code 0", &icmp), 1);
+	assert_int_equal(m("icmp-type 0", &icmp), 0);
+	assert_int_equal(m("icmp-type 3", &r), 0); /* TCP is no ICMP */
+	err_is("dst port in [80 443", "filter: expected ']' at the end of the expression");
+	err_is("dst port in []", "filter: an empty list at the end of the expression");
+	err_is("dst port in [80 x]", "filter: not a number at 'x' (column 17)");
+	err_is("router 10.0.0.1", "filter: expected 'ip' after router at '10.0.0.1' (column 8)");
+}
+
 int
 main(void)
 {
@@ -180,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_primitives),
 		cmocka_unit_test(test_logic),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_nfdump_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
