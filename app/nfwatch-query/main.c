@@ -53,6 +53,7 @@ static uint64_t g_twin_from, g_twin_to; /* -t, ms; g_twin_to 0: no window */
 static uint64_t g_max_passed;           /* -c: stop after this many (0: no limit) */
 static struct nfw_stat_summary g_sum;   /* nfdump's summary block */
 static struct nfd *g_nfd;               /* the nfdump stage, when asked for */
+static struct nfw_segw *g_segw;         /* -w DIR: records to segments instead of output */
 static volatile sig_atomic_t stop_flag;
 
 /*
@@ -78,7 +79,11 @@ keep(const struct nfw_flow *f)
 static inline void
 put_record(struct nfw_flow_writer *w, const struct nfw_flow *f)
 {
-	if (g_nfd != NULL)
+	if (g_segw != NULL) {
+		/* each record as it came: a flow of one record (nfdump -w keeps records too) */
+		struct nfw_flow_closed c = { .f = *f, .records = 1, .reason = NFW_FLOW_CLOSE_FLUSH };
+		nfw_segw_put(g_segw, &c);
+	} else if (g_nfd != NULL)
 		nfd_put(g_nfd, f);
 	else if (w != NULL)
 		nfw_flow_writer_put(w, f);
@@ -122,6 +127,8 @@ usage(FILE *fp)
 		"  -o long|extended|nfline|fmt:%%ts %%sa ...  nfdump's layouts and tokens\n"
 		"  -N                     exact numbers (no 1.2 M scaling)\n"
 		"  -q                     no header and no summary (with --stats / --report: no records)\n"
+		"  -w DIR                 write the records as nfwatch segments (DIR/YYYY/MM/DD/...)\n"
+		"      --codec C          with -w: lz4 (default), zstd or none\n"
 		"      --agg-limit N      distinct entries an aggregation may hold (default %u)\n"
 		"  -h, --help             this text\n", NFW_STAT_DEFAULT_LIMIT);
 }
@@ -433,6 +440,7 @@ main(int argc, char **argv)
 		{ "idle-exit", required_argument, NULL, 'I' },
 		{ "max-seconds", required_argument, NULL, 'X' },
 		{ "agg-limit", required_argument, NULL, 'L' },
+		{ "codec", required_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -446,12 +454,13 @@ main(int argc, char **argv)
 	int c, rc = 0;
 	struct nfd_opts nopt = { .order = -1, .topn = 10 };
 	bool nfdump_mode = false, bidir = false, bidir_guess = false;
-	const char *agg_list = NULL, *time_win = NULL;
+	const char *agg_list = NULL, *time_win = NULL, *write_dir = NULL;
+	int codec = NFW_SEG_CODEC_LZ4;
 	char oerr[512];
 
 	memset(&raw_src, 0, sizeof(raw_src));
 	nfw_exporter_addr_set4(&raw_src, 0);
-	while ((c = getopt_long(argc, argv, "r:R:M:o:qhs:A:bBO:c:n:Nt:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:R:M:o:qhs:A:bBO:c:n:Nt:w:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 		case 'R':
@@ -560,13 +569,23 @@ main(int argc, char **argv)
 			if (c == 'c')
 				g_max_passed = v;
 			else if (c == 'n')
-				nopt.topn = (size_t)v;
+				nopt.topn = (size_t)v, nopt.topn_given = true;
 			else
 				nopt.limit = (size_t)v;
 			break;
 		}
 		case 'N':
 			nopt.exact = true;
+			break;
+		case 'w':
+			write_dir = optarg;
+			break;
+		case 'Z':
+			codec = nfw_seg_codec_parse(optarg);
+			if (codec < 0) {
+				fprintf(stderr, "nfwatch-query: --codec takes lz4, zstd or none\n");
+				return 2;
+			}
 			break;
 		case 't':
 			time_win = optarg;
@@ -699,6 +718,19 @@ main(int argc, char **argv)
 	 * nfdump product it keeps its older meaning: no records at all */
 	if (quiet && !nfdump_mode && stats == 0 && report == NULL)
 		quiet = 0, nopt.quiet = true, nfdump_mode = false;
+	if (write_dir != NULL) {
+		if (nfdump_mode) {
+			fprintf(stderr, "nfwatch-query: -w writes records; run -s, -A, -O or -o on what it wrote\n");
+			return 2;
+		}
+		struct nfw_segw_params wp = { .dir = write_dir, .codec = (uint8_t)codec };
+		g_segw = nfw_segw_open(&wp, oerr, sizeof(oerr));
+		if (g_segw == NULL) {
+			fprintf(stderr, "nfwatch-query: -w %s: %s\n", write_dir, oerr);
+			return 1;
+		}
+		quiet = 1;
+	}
 	if (nfdump_mode) {
 		g_nfd = nfd_create(&nopt, stdout, oerr, sizeof(oerr));
 		if (g_nfd == NULL) {
@@ -824,6 +856,17 @@ main(int argc, char **argv)
 		nfw_capture_close(cap);
 	}
 	nfw_flow_writer_close(w);
+	if (g_segw != NULL) {
+		struct nfw_segw_stats ws;
+		int wrc = nfw_segw_rotate(g_segw);
+		nfw_segw_stats_get(g_segw, &ws);
+		wrc |= nfw_segw_close(g_segw);
+		if (wrc != 0 || ws.write_errors != 0) {
+			fprintf(stderr, "nfwatch-query: -w %s: %llu records lost to write errors\n", write_dir,
+				(unsigned long long)ws.write_errors);
+			rc = 1;
+		}
+	}
 	if (g_nfd != NULL) {
 		if (nfd_finish(g_nfd, &g_sum) != 0)
 			rc = 1;

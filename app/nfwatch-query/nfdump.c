@@ -27,6 +27,29 @@ struct nfd {
 	uint64_t flows, packets, bytes;           /* the passed records, for the percentages */
 };
 
+/*
+ * The layout of aggregated records when no -o was given: only the fields in
+ * the key, as nfdump prints them ("%ts %td %sa %pkt %byt %bps %bpp %fl" for
+ * -A srcip); -b / -B show both directions' packets and bytes.
+ */
+static void
+agg_format(const struct nfw_stat_keydef *kd, char *buf, size_t len)
+{
+	uint32_t m = kd->fields;
+	bool bi = kd->bidir != NFW_STAT_UNIDIR;
+	const char *src = (m & NFW_STAT_K_SRCIP) ? ((m & NFW_STAT_K_SRCPORT) ? " %sap" : " %sa")
+						  : (m & NFW_STAT_K_SRCPORT) ? " %sp" : "";
+	const char *dst = (m & NFW_STAT_K_DSTIP) ? ((m & NFW_STAT_K_DSTPORT) ? " %dap" : " %da")
+						  : (m & NFW_STAT_K_DSTPORT) ? " %dp" : "";
+	snprintf(buf, len, "fmt:%%ts %%td%s%s%s%s%s%s%s%s%s%s%s%s %%fl", (m & NFW_STAT_K_PROTO) ? " %pr" : "",
+		 src, *src != '\0' && *dst != '\0' ? (bi ? " <->" : " ->") : "", dst,
+		 (m & NFW_STAT_K_SRCAS) ? " %sas" : "", (m & NFW_STAT_K_DSTAS) ? " %das" : "",
+		 (m & NFW_STAT_K_INIF) ? " %in" : "", (m & NFW_STAT_K_OUTIF) ? " %out" : "",
+		 (m & NFW_STAT_K_TOS) ? " %tos" : "", (m & NFW_STAT_K_NEXTHOP) ? " %nh" : "",
+		 (m & NFW_STAT_K_EXPORTER) ? " %ra" : "",
+		 bi ? " %opkt %ipkt %obyt %ibyt" : " %pkt %byt %bps %bpp");
+}
+
 struct nfd *
 nfd_create(const struct nfd_opts *o, FILE *fp, char *err, size_t errlen)
 {
@@ -36,8 +59,13 @@ nfd_create(const struct nfd_opts *o, FILE *fp, char *err, size_t errlen)
 	d->o = *o;
 	d->out = (struct nfw_stat_out){ .fp = fp, .exact = o->exact, .quiet = o->quiet, .csv = o->csv,
 					.json = o->json };
+	char layout[256];
 	const char *fs = o->fmt != NULL ? o->fmt : o->csv ? "csv"
 					   : o->kd.bidir != NFW_STAT_UNIDIR ? "bidir" : "line";
+	if (o->fmt == NULL && !o->csv && o->agg && o->kd.fields != NFW_STAT_K_5TUPLE) {
+		agg_format(&o->kd, layout, sizeof(layout));
+		fs = layout;
+	}
 	d->fmt = nfw_stat_fmt_compile(fs, err, errlen);
 	if (d->fmt == NULL)
 		goto fail;
@@ -200,9 +228,9 @@ nfd_finish(struct nfd *d, const struct nfw_stat_summary *s)
 	if (d->agg != NULL && !record_stat) {
 		/* -A / -b / -B alone: the aggregated records, by -O or first seen */
 		rc |= print_sorted(d, nfw_stat_table_entries(d->agg), nfw_stat_table_count(d->agg), d->o.order,
-				   d->o.order >= 0 ? 0 : 0);
+				   d->o.topn_given ? d->o.topn : 0);
 	} else if (d->o.order >= 0 && d->agg == NULL && d->o.nstats == 0) {
-		rc |= print_sorted(d, d->keep, d->nkeep, d->o.order, 0);
+		rc |= print_sorted(d, d->keep, d->nkeep, d->o.order, d->o.topn_given ? d->o.topn : 0);
 	} else if (d->stream && !d->header_done) {
 		nfw_stat_fmt_header(d->fmt, &d->out);
 	}

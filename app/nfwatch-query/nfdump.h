@@ -25,6 +25,7 @@ struct nfd_opts {
 	struct nfw_stat_keydef kd;  /* the aggregation key (-A; default 5-tuple) */
 	int order;                  /* -O, or -1 */
 	size_t topn;                /* -n (0: all) */
+	bool topn_given;            /* -n limits -A / -O listings too, when given */
 	const char *fmt;            /* -o value for nfdump layouts, or NULL: line */
 	bool csv, json;             /* -o csv / json / ndjson with an nfdump product */
 	bool exact, quiet;          /* -N, -q */

@@ -175,6 +175,9 @@ try:
         same_set(' '.join(args), rows_fmt(a), rows_fmt(b))
     a, b = both(['-A', 'srcip', '-O', 'bytes'], FMT)
     same_ranked('-A srcip -O bytes', rows_fmt(a), rows_fmt(b), 6)
+    a, b = both(['-A', 'srcip,dstport', '-O', 'flows', '-n', '15'], FMT)
+    same_ranked('-A srcip,dstport -O flows -n 15', rows_fmt(a), rows_fmt(b), 7)
+    check('... 15 rows', len(rows_fmt(b)) == 15, len(rows_fmt(b)))
 
     # bidirectional: one conversation, both directions
     a, b = both(['-b', 'host %s and host 198.51.100.200' % A], 'fmt:%sa|%sp|%da|%dp|%pr|%ipkt|%opkt|%fl')
@@ -209,6 +212,17 @@ try:
     sa = [l for l in run(['nfdump', '-R', store, '-s', 'srcip/bytes']).splitlines() if l.startswith('Summary:')]
     sb = [l for l in run([query, '-r', cap, '-s', 'srcip/bytes']).splitlines() if l.startswith('Summary:')]
     check('scaled summary', sa == sb, '%s %s' % (sa, sb))
+
+    # -w: the records written as nfwatch segments read back by -R give nfdump's rows too
+    segs = os.path.join(work, 'segs')
+    run([query, '-r', cap, '-w', segs])
+    for args, col in ((['-s', 'srcip/bytes', '-o', 'csv'], 9), (['-s', 'dstport/flows', '-n', '20', '-o', 'csv'], 5)):
+        a = run(['nfdump', '-R', store, '-N', '-q'] + args).splitlines()
+        b = run([query, '-R', segs, '-N', '-q'] + args).splitlines()
+        same_ranked('-R segments %s' % args, rows_csv(a), rows_csv(b), col)
+    a = run(['nfdump', '-R', store, '-N', '-q', '-o', FMT, '-A', 'srcip,dstport', 'proto tcp']).splitlines()
+    b = run([query, '-R', segs, '-N', '-q', '-o', FMT, '-A', 'srcip,dstport', 'proto tcp']).splitlines()
+    same_set('-R segments -A srcip,dstport', rows_fmt(a), rows_fmt(b))
 
     # errors a user gets
     r = subprocess.run([query, '-r', cap, '-s', 'srcip/bites'], capture_output=True, text=True)
