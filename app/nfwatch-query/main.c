@@ -649,13 +649,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "nfwatch-query: %s\n", oerr);
 		return 2;
 	}
-	if (agg_list != NULL && bidir) {
-		/* nfdump refuses -b with -A; a host pair (-b -A srcip,dstip) is what is meant */
-		if (nfw_stat_keydef_parse(agg_list, &nopt.kd, oerr, sizeof(oerr)) != 0) {
-			fprintf(stderr, "nfwatch-query: %s\n", oerr);
-			return 2;
-		}
-	} else if (agg_list != NULL) {
+	if (agg_list != NULL) {
+		/* with -b, which nfdump refuses with -A: -b -A srcip,dstip is a host pair */
 		if (nfw_stat_keydef_parse(agg_list, &nopt.kd, oerr, sizeof(oerr)) != 0) {
 			fprintf(stderr, "nfwatch-query: %s\n", oerr);
 			return 2;
@@ -836,7 +831,8 @@ main(int argc, char **argv)
 				continue;
 			}
 			for (unsigned k = 0; k < n; k++) {
-				nfw_stat_summary_read(&g_sum, &recs[k], true);
+				if (g_nfd != NULL) /* only the nfdump stage prints a summary */
+					nfw_stat_summary_read(&g_sum, &recs[k], true);
 				put_record(w, &recs[k]);
 			}
 			if (dp.ft != NULL)

@@ -81,12 +81,8 @@ nfd_create(const struct nfd_opts *o, FILE *fp, char *err, size_t errlen)
 			goto oom;
 	}
 	if (o->agg || record_stat) {
-		struct nfw_stat_keydef kd = o->kd;
-		if (!o->agg) {
-			kd = (struct nfw_stat_keydef){ .fields = NFW_STAT_K_5TUPLE, .src_mask4 = 32,
-						       .dst_mask4 = 32, .src_mask6 = 128, .dst_mask6 = 128 };
-		}
-		d->agg = nfw_stat_table_create(&kd, o->limit);
+		/* o->kd is the -A key, or the 5-tuple when none was given */
+		d->agg = nfw_stat_table_create(&o->kd, o->limit);
 		if (d->agg == NULL)
 			goto oom;
 	}

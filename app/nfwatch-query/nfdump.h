@@ -22,7 +22,7 @@ struct nfd_opts {
 	struct nfw_stat_spec stats[NFD_MAX_STATS]; /* -s */
 	unsigned nstats;
 	bool agg;                   /* -A, -b or -B given */
-	struct nfw_stat_keydef kd;  /* the aggregation key (-A; default 5-tuple) */
+	struct nfw_stat_keydef kd;  /* the aggregation key: -A's, else the 5-tuple (set it) */
 	int order;                  /* -O, or -1 */
 	size_t topn;                /* -n (0: all) */
 	bool topn_given;            /* -n limits -A / -O listings too, when given */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "nfw_stat.h"
+#include "stat_priv.h"
 
 static_assert(sizeof(struct nfw_stat_key) == 88, "key layout");
 static_assert(sizeof(struct nfw_stat_key) % 8 == 0, "key is whole words");
@@ -52,21 +53,6 @@ key_hash(const struct nfw_stat_key *k)
 }
 
 static void
-mask_addr(uint8_t a[16], unsigned is4, uint8_t m4, uint8_t m6)
-{
-	unsigned bits = is4 ? 96u + m4 : m6;
-	if (bits >= 128)
-		return;
-	unsigned byte = bits / 8, rem = bits % 8;
-	if (rem != 0) {
-		a[byte] &= (uint8_t)(0xff00u >> rem);
-		byte++;
-	}
-	for (unsigned i = byte; i < 16; i++)
-		a[i] = 0;
-}
-
-static void
 build_key(const struct nfw_stat_keydef *kd, const struct nfw_flow *f, struct nfw_stat_key *k)
 {
 	uint32_t m = kd->fields;
@@ -76,11 +62,11 @@ build_key(const struct nfw_stat_keydef *kd, const struct nfw_flow *f, struct nfw
 		k->af = f->af;
 	if (m & NFW_STAT_K_SRCIP) {
 		memcpy(k->src, f->src_addr, 16);
-		mask_addr(k->src, is4, kd->src_mask4, kd->src_mask6);
+		stat_mask_addr(k->src, is4, kd->src_mask4, kd->src_mask6);
 	}
 	if (m & NFW_STAT_K_DSTIP) {
 		memcpy(k->dst, f->dst_addr, 16);
-		mask_addr(k->dst, is4, kd->dst_mask4, kd->dst_mask6);
+		stat_mask_addr(k->dst, is4, kd->dst_mask4, kd->dst_mask6);
 	}
 	if (m & NFW_STAT_K_NEXTHOP)
 		memcpy(k->nexthop, f->nexthop, 16);

@@ -490,7 +490,7 @@ void
 nfw_stat_summary_print(const struct nfw_stat_out *out, const struct nfw_stat_summary *s)
 {
 	FILE *fp = out->fp;
-	char a[32], b[32], c[32], d[32], t1[40], t2[40];
+	char a[32], b[32], c[32], t1[40], t2[40];
 	uint64_t dur = s->last_ms > s->first_ms ? s->last_ms - s->first_ms : 0;
 	uint64_t bps = dur == 0 ? 0 : (uint64_t)((double)s->bytes * 8000.0 / (double)dur);
 	uint64_t pps = dur == 0 ? 0 : s->packets * 1000 / dur;
@@ -507,7 +507,6 @@ nfw_stat_summary_print(const struct nfw_stat_out *out, const struct nfw_stat_sum
 		"avg pps: %llu, avg bpp: %llu\n", (unsigned long long)s->flows,
 		nfw_stat_num(s->bytes, out->exact, a, sizeof(a)), nfw_stat_num(s->packets, out->exact, b, sizeof(b)),
 		nfw_stat_num(bps, out->exact, c, sizeof(c)), (unsigned long long)pps, (unsigned long long)bpp);
-	(void)d;
 	if (s->processed > 0)
 		fprintf(fp, "Time window: %s - %s\n", time_s(s->win_first_ms, t1, sizeof(t1)),
 			time_s(s->win_last_ms, t2, sizeof(t2)));

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "nfw_stat.h"
+#include "stat_priv.h"
 
 static const char *const order_names[NFW_STAT_O__MAX] = {
 	"flows", "packets", "bytes", "pps", "bps", "bpp", "tstart", "tend",
@@ -215,11 +216,8 @@ addr_key(struct nfw_stat_key *k, const uint8_t a[16], uint8_t af, int m4, int m6
 {
 	memcpy(k->src, a, 16);
 	k->af = af;
-	if (m4 >= 0) {
-		unsigned bits = af == 4 ? 96u + (unsigned)m4 : (unsigned)m6;
-		for (unsigned b = bits; b < 128; b++)
-			k->src[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
-	}
+	if (m4 >= 0)
+		stat_mask_addr(k->src, af == 4, (unsigned)m4, (unsigned)m6);
 }
 
 int
