@@ -224,7 +224,8 @@ control_run_detectors(struct app *a, struct control *c)
 	memcpy(c->merged, own, n * sizeof(*own));
 	for (unsigned i = 0; i < a->nworkers; i++)
 		worker_beacons(a, c, a->w[i], &n);
-	nfw_findings_sort(c->merged, n);
+	/* the site-wide context over everything, as nfw_detect_run gives it offline */
+	n = nfw_findings_correlate(c->det, c->merged, n);
 	const struct nfw_finding *f = c->merged;
 	c->cur = f;
 	c->ncur = n;

@@ -475,11 +475,17 @@ static struct nfw_finding *
 beacon_finding(struct nfw_detect *d, const struct bkey *key, const struct bfit *m, double connections,
 	       double score)
 {
-	if (has_role(d, NFW_ROLE_CDN_SAAS, key->dst) || has_role(d, NFW_ROLE_NTP, key->dst))
+	bool role = has_role(d, NFW_ROLE_CDN_SAAS, key->dst) || has_role(d, NFW_ROLE_NTP, key->dst);
+	if (role)
 		score *= 0.5;
 	struct nfw_finding *f = finding_new(d, NFW_FINDING_BEACONING);
 	if (f == NULL)
 		return NULL;
+	finding_why(f, true, "%.0f sessions every %.0f s, %.0f %% on period", connections, m->period / 1000.0,
+		    m->on_share * 100);
+	finding_why(f, true, "jitter %.0f %%", m->jitter * 100);
+	if (role)
+		finding_why(f, false, "a CDN, SaaS or NTP destination (role)");
 	memcpy(f->src, key->src, 16);
 	memcpy(f->dst, key->dst, 16);
 	f->has_src = f->has_dst = true;
@@ -537,6 +543,8 @@ analyse_thinned(struct nfw_detect *d, struct tuple *t, const struct bkey *key, d
 	if (sessions < seen)
 		sessions = seen;
 	struct nfw_finding *f = beacon_finding(d, key, m, seen, score);
+	if (f != NULL)
+		finding_why(f, true, "sampled: phases coherent at the period, Z %.0f", ph.z);
 	if (f == NULL)
 		return true;
 	t->phase_total = 0; /* a beacon: searched again next run, so it is reported again */
@@ -650,6 +658,7 @@ analyse(struct nfw_detect *d, struct tuple *t, const struct bkey *key)
 	struct nfw_finding *f = beacon_finding(d, key, &m, (double)t->total, score);
 	if (f == NULL)
 		goto out;
+	finding_why(f, m.bytes_cv < 0.3, "%s sizes", m.bytes_cv < 0.3 ? "regular" : "irregular");
 	char a[64], b[64];
 	snprintf(f->summary, sizeof(f->summary),
 		 "%s contacts %s every %.0f s (MAD %.0f %%), %llu times over %.1f h, ~%.0f B each",

@@ -5,6 +5,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ nfw_detect_config_default(struct nfw_detect_config *c)
 	c->beacon_min_phase_z = 18;
 	c->beacon_max_tuples = 1u << 20;
 	c->beacon_idle_s = 21600;
+	c->beacon_shared_hosts = 5;
 	c->scan_prefilter = 20;
 	c->scan_min_dsts = 50;
 	c->scan_min_ports = 50;
@@ -113,6 +115,7 @@ static const struct param_def params[] = {
 	PD_("beaconing", "min_period_s", 0, 86400, beacon_min_period_s, false),
 	PD_("beaconing", "min_phase_z", 1, 1000, beacon_min_phase_z, false),
 	PD_("beaconing", "idle_s", 60, 90 * 86400, beacon_idle_s, false),
+	PD_("beaconing", "shared_hosts", 2, 1e6, beacon_shared_hosts, true),
 	PD_("port_scan", "prefilter", 1, 1e9, scan_prefilter, false),
 	PD_("port_scan", "min_dsts", 2, 1e9, scan_min_dsts, true),
 	PD_("port_scan", "min_ports", 2, 65536, scan_min_ports, true),
@@ -547,6 +550,23 @@ finding_ev_str(struct nfw_finding *f, const char *name, const char *s)
 	}
 }
 
+void
+finding_why(struct nfw_finding *f, bool raised, const char *fmt, ...)
+{
+	char *buf = raised ? f->raised : f->lowered;
+	size_t len = sizeof(f->raised), o = strlen(buf);
+	if (o + 3 >= len)
+		return;
+	if (o > 0) {
+		memcpy(buf + o, "; ", 3);
+		o += 2;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + o, len - o, fmt, ap);
+	va_end(ap);
+}
+
 static const char *
 proto_name(uint8_t p)
 {
@@ -676,7 +696,10 @@ unsigned
 nfw_detect_run_end(struct nfw_detect *d, const struct nfw_finding **out)
 {
 	retired_report(d);
-	nfw_findings_sort(d->findings, d->nfindings);
+	if (d->cfg.parts == NFW_DETECT_ALL)
+		d->nfindings = nfw_findings_correlate(d, d->findings, d->nfindings);
+	else
+		nfw_findings_sort(d->findings, d->nfindings);
 	*out = d->findings;
 	return d->nfindings;
 }

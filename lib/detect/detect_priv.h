@@ -61,6 +61,8 @@ has_role(const struct nfw_detect *d, unsigned role, const uint8_t a[16])
 struct nfw_finding *finding_new(struct nfw_detect *d, unsigned type);
 void finding_ev(struct nfw_finding *f, const char *name, double v);
 void finding_ev_str(struct nfw_finding *f, const char *name, const char *s);
+/* what raised (or lowered) a finding's score, a short phrase; "; " between them */
+void finding_why(struct nfw_finding *f, bool raised, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* id type-src-dst-port-proto and the severity from the score */
 void finding_finish(struct nfw_finding *f);
 /*

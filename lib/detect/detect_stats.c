@@ -35,9 +35,12 @@ static const struct {
 	S_(vol_dsts_refused),
 	S_(vol_dsts_expired),
 	S_(vol_dsts_evicted),
+	S_(vol_flows_solicited),
 	S_(dns_clients_refused),
 	S_(dns_clients_expired),
 	S_(dns_clients_evicted),
+	S_(beacon_shared_tuples),
+	S_(findings_grouped),
 };
 #undef S_
 

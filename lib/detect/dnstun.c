@@ -200,6 +200,8 @@ client_eval(struct nfw_detect *d, const struct client *c, double median)
 	f->first_ms = c->first_ms;
 	f->last_ms = c->last_ms;
 	f->score = score;
+	finding_why(f, true, "%llu DNS flows, peers' median %.0f", (unsigned long long)c->flows, median);
+	finding_why(f, true, "%.0f B a packet", req);
 	char a[64], b[64];
 	snprintf(f->summary, sizeof(f->summary),
 		 "%s made %llu DNS flows to %s (peers' median %.0f), %.0f B per packet, %.1f MB out",

@@ -363,8 +363,9 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 	double score = 40 + 25 * fmin(1.0, log10(1 + (double)p->out / c->exfil_min_bytes) / 1.3) +
 		       15 * pcr + (first_contact ? 10 : 0) +
 		       10 * fmin(1.0, (double)max1h / (10.0 * (base > 0 ? base : 1)));
-	if (has_role(d, NFW_ROLE_BACKUP, p->dst) || has_role(d, NFW_ROLE_BACKUP, p->src) ||
-	    has_role(d, NFW_ROLE_CDN_SAAS, p->dst))
+	bool role = has_role(d, NFW_ROLE_BACKUP, p->dst) || has_role(d, NFW_ROLE_BACKUP, p->src) ||
+		    has_role(d, NFW_ROLE_CDN_SAAS, p->dst);
+	if (role)
 		score *= 0.3;
 	if (score < c->min_score)
 		return NULL;
@@ -377,6 +378,13 @@ pair_eval(struct nfw_detect *d, const struct pair *p)
 	f->first_ms = p->first_ms;
 	f->last_ms = p->last_ms;
 	f->score = score;
+	finding_why(f, true, "%.2f GB out, %.0f %% upload", gb, (pcr + 1) * 50);
+	if (first_contact)
+		finding_why(f, true, "a new destination");
+	if (base > 0 && max1h > 2 * base)
+		finding_why(f, true, "%.0fx its hourly baseline", (double)max1h / base);
+	if (role)
+		finding_why(f, false, "a backup or CDN/SaaS host (role)");
 	char a[64], b[64];
 	snprintf(f->summary, sizeof(f->summary),
 		 "%s sent %.2f GB to %s in %llu flows over %.1f h (%.0f MB in its busiest hour, %.0f %% upload%s)",

@@ -57,12 +57,18 @@ struct src {
 	uint32_t attempts, failed, udp, replies, admin;
 	uint32_t sampling;                  /* the highest rate its flows came at (1 or 0: unsampled) */
 	uint64_t first_ms, last_ms;
+	uint32_t admin_win, admin_win_n;    /* the 10-minute window of its last admin attempt, and
+					       its admin attempts in it */
+	uint32_t admin_burst;               /* the most admin attempts in one such window */
+	uint8_t admin_ports;                /* which admin ports it tried (bit i: admin_list[i]) */
 	struct nfw_top8 top_ports;          /* key: the port */
+	struct nfw_top8 fail_ports;         /* key: the port; count: failed TCP attempts on it */
 	struct nfw_top8 top_dsts;           /* key: 32 bits of the destination's hash */
 	uint8_t top_dst_addr[NFW_TOP8_K][16];
 	uint8_t dsts[1u << HLL_P];       /* destinations */
 	uint8_t ports[1u << HLL_P];      /* destination ports */
 	uint8_t admin_dsts[1u << HLL_P]; /* internal destinations on admin ports */
+	uint8_t fail_dsts[1u << HLL_P];  /* destinations of failed TCP attempts */
 } __attribute__((aligned(64)));
 
 #define SRC_HOT_LINES ((offsetof(struct src, top_dst_addr) + 63) / 64)
@@ -77,10 +83,23 @@ struct fanout_state {
 	uint64_t halved_ms;    /* when the prefilter was last halved */
 };
 
+static const uint16_t admin_list[] = { 445, 3389, 5985, 5986, 22, 135, 139 };
+#define ADMIN_WIN_MS 600000u /* lateral movement is a sweep: its admin attempts within 10 minutes */
+
+/* the port's bit in src.admin_ports, 0: not an admin port */
+static unsigned
+admin_bit(uint16_t p)
+{
+	for (unsigned i = 0; i < sizeof(admin_list) / sizeof(admin_list[0]); i++)
+		if (admin_list[i] == p)
+			return 1u << i;
+	return 0;
+}
+
 static bool
 admin_port(uint16_t p)
 {
-	return p == 445 || p == 3389 || p == 5985 || p == 5986 || p == 22 || p == 135 || p == 139;
+	return admin_bit(p) != 0;
 }
 
 struct fanout_state *
@@ -229,12 +248,26 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 		memcpy(x->top_dst_addr[k], f->dst_addr, 16);
 	x->attempts = sat_inc(x->attempts, 1);
 	x->failed = sat_inc(x->failed, failed);
+	if (failed) {
+		nfw_top8_add(&x->fail_ports, f->dst_port, 1, &fresh);
+		nfw_hll_regs_add(x->fail_dsts, HLL_P, fx->hd);
+	}
 	if (f->sampling > x->sampling)
 		x->sampling = f->sampling;
 	x->udp = sat_inc(x->udp, !tcp);
-	if (admin_port(f->dst_port) && fx->dst_home) {
+	unsigned abit = admin_bit(f->dst_port);
+	if (abit != 0 && fx->dst_home) {
 		nfw_hll_regs_add(x->admin_dsts, HLL_P, fx->hd);
 		x->admin = sat_inc(x->admin, 1);
+		x->admin_ports |= (uint8_t)abit;
+		uint32_t w = (uint32_t)(f->start_ms / ADMIN_WIN_MS);
+		if (w != x->admin_win) {
+			x->admin_win = w;
+			x->admin_win_n = 0;
+		}
+		x->admin_win_n = sat_inc(x->admin_win_n, 1);
+		if (x->admin_win_n > x->admin_burst)
+			x->admin_burst = x->admin_win_n;
 	}
 	if (f->start_ms < x->first_ms)
 		x->first_ms = f->start_ms;
@@ -242,15 +275,29 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 		x->last_ms = f->end_ms;
 }
 
+/* the top ports, most attempts first, without port 0 (ICMP, fragments: no port at all) */
 static void
 ports_str(const struct nfw_top8 *t, char *buf, size_t len)
 {
-	struct nfw_topk_item it[4];
-	unsigned n = nfw_top8_list(t, NULL, it, 4);
+	struct nfw_topk_item it[NFW_TOP8_K];
+	unsigned n = nfw_top8_list(t, NULL, it, NFW_TOP8_K), k = 0;
 	size_t o = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "", (unsigned)it[i].key);
+	for (unsigned i = 0; i < n && k < 4 && o < len; i++)
+		if (it[i].key != 0)
+			o += (size_t)snprintf(buf + o, len - o, "%s%u", k++ ? "," : "", (unsigned)it[i].key);
+}
+
+/* the admin ports a source tried, in admin_list's order */
+static void
+admin_ports_str(uint8_t mask, char *buf, size_t len)
+{
+	size_t o = 0;
+	unsigned k = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sizeof(admin_list) / sizeof(admin_list[0]) && o < len; i++)
+		if (mask & (1u << i))
+			o += (size_t)snprintf(buf + o, len - o, "%s%u", k++ ? "," : "", (unsigned)admin_list[i]);
 }
 
 /* failed TCP attempts, plus UDP / ICMP probes that got no reply, of all attempts */
@@ -261,57 +308,125 @@ src_fail_share(const struct src *x)
 	return fmin(1.0, ((double)x->failed + unanswered) / x->attempts);
 }
 
-/* an internal source mostly on admin ports */
+/*
+ * An internal source whose admin attempts could make lateral movement: a
+ * sweep (lateral_min_dsts / 2 of them within ten minutes), each host tried
+ * a few times at most (a monitoring host checks the same servers every few
+ * minutes, and an admin's jump host reaches its servers a few an hour).
+ */
 static bool
-src_home_admin(const struct nfw_detect *d, const struct src *x)
+src_lateral_shape(const struct nfw_detect *d, const struct src *x)
 {
-	return is_home(d, x->addr) && (uint64_t)x->admin * 2 >= x->attempts;
+	return is_home(d, x->addr) && x->admin >= d->cfg.lateral_min_dsts &&
+	       x->admin_burst * 2 >= d->cfg.lateral_min_dsts;
 }
 
-/* whether either finding can follow from its shares as they are */
+/* whether a finding can follow from its counts as they are */
 static bool
 src_may_find(const struct nfw_detect *d, const struct src *x)
 {
-	return src_home_admin(d, x) || src_fail_share(x) >= 0.3;
+	return src_lateral_shape(d, x) || src_fail_share(x) >= 0.3 || x->failed >= d->cfg.scan_min_dsts;
 }
 
-/* One tracked source: its finding (NULL: none, or the list is full). */
+/*
+ * One tracked source: its finding (NULL: none, or the list is full). In
+ * this order:
+ *   horizontal scan  failed TCP attempts on >= scan_min_dsts hosts, most of
+ *                    them on one port: whatever else the source does (a
+ *                    workstation's own browsing does not hide its sweep of
+ *                    445), and wherever it is (inside, on an admin port, it
+ *                    is still a scan: most of it went unanswered);
+ *   lateral movement the sweep shape above, on >= lateral_min_dsts hosts,
+ *                    at most 4 admin attempts per host reached (1.5 when
+ *                    sampled: a sweep seen through sampling shows each host
+ *                    once, a poller's rounds still show), and some
+ *                    of them let in (a sweep that failed nearly everywhere
+ *                    is a scan: what sampling leaves of one is not lateral);
+ *   other scans      vertical, block, UDP: >= 30 % of all its attempts
+ *                    failed or unanswered.
+ */
 static struct nfw_finding *
 src_eval(struct nfw_detect *d, const struct src *x)
 {
 	const struct nfw_detect_config *c = &d->cfg;
+	if (!src_may_find(d, x))
+		return NULL; /* no finding can follow: the counts below are not needed */
 	double fail_share = src_fail_share(x);
-	bool home_admin = src_home_admin(d, x);
-	if (!home_admin && fail_share < 0.3) /* !src_may_find */
-		return NULL; /* neither finding can follow: the counts below are not needed */
 	/* estimates, never more than the flows that fed them (an HLL may read 63 of 60) */
 	double nd = fmin(nfw_hll_regs_count(x->dsts, HLL_P), x->attempts);
 	double np = fmin(nfw_hll_regs_count(x->ports, HLL_P), x->attempts);
 	double nad = fmin(nfw_hll_regs_count(x->admin_dsts, HLL_P), x->admin);
-	struct nfw_topk_item tp, td;
+	double nfd = fmin(nfw_hll_regs_count(x->fail_dsts, HLL_P), x->failed);
+	struct nfw_topk_item tp, td, fp = { .count = 0 };
 	nfw_top8_list(&x->top_ports, NULL, &tp, 1);
 	nfw_top8_list(&x->top_dsts, (const uint8_t(*)[16])x->top_dst_addr, &td, 1);
+	if (x->failed > 0)
+		nfw_top8_list(&x->fail_ports, NULL, &fp, 1);
 	double port_share = (double)tp.count / x->attempts, dst_share = (double)td.count / x->attempts;
 	struct nfw_finding *f = NULL;
 	char a[64], b[64], ports[48];
+	bool monitor = has_role(d, NFW_ROLE_MONITORING, x->addr);
 
-	if (home_admin && nad >= c->lateral_min_dsts) {
+	if (nfd >= c->scan_min_dsts && fp.count * 2 >= x->failed) {
+		/* its attempts on that port (the top ports' counts may have lost a few) */
+		struct nfw_topk_item it[NFW_TOP8_K];
+		unsigned n = nfw_top8_list(&x->top_ports, NULL, it, NFW_TOP8_K);
+		double on_port = fp.count;
+		for (unsigned i = 0; i < n; i++)
+			if (it[i].key == fp.key && it[i].count > on_port)
+				on_port = it[i].count;
+		double port_fail = fmin(1.0, fp.count / on_port);
+		f = finding_new(d, NFW_FINDING_PORT_SCAN);
+		if (f == NULL)
+			return NULL;
+		f->dst_port = (int32_t)fp.key;
+		f->proto = 6;
+		f->score = 40 + 30 * fmin(1.0, log10(nfd) / 3.0) + 30 * port_fail;
+		finding_why(f, true, "%.0f hosts unanswered on %u", nfd, (unsigned)fp.key);
+		finding_why(f, true, "%.0f %% of its attempts there failed", port_fail * 100);
+		if (monitor) {
+			f->score *= 0.5;
+			finding_why(f, false, "a monitoring host (role)");
+		}
+		snprintf(f->summary, sizeof(f->summary),
+			 "%s probed %.0f hosts on port %u (horizontal scan), %.0f %% of %.0f attempts there failed",
+			 nfw_addr_str(x->addr, a, sizeof(a)), nfd, (unsigned)fp.key, port_fail * 100, on_port);
+		finding_ev_str(f, "kind", "horizontal");
+		finding_ev(f, "distinct_dsts", nfd);
+		finding_ev(f, "distinct_ports", np);
+		finding_ev(f, "attempts", on_port);
+		finding_ev(f, "failed_share", port_fail);
+	} else if (src_lateral_shape(d, x) && nad >= c->lateral_min_dsts &&
+		   x->admin <= (x->sampling > 1 ? 1.5 : 4) * nad && x->failed * 10 < x->admin * 9) {
 		f = finding_new(d, NFW_FINDING_LATERAL_MOVEMENT);
 		if (f == NULL)
 			return NULL;
 		f->dst_port = (int32_t)tp.key;
+		for (unsigned i = 0; i < sizeof(admin_list) / sizeof(admin_list[0]); i++)
+			if (x->admin_ports & (1u << i)) { /* the first admin port it tried the most */
+				f->dst_port = admin_list[i];
+				break;
+			}
 		f->proto = 6;
-		f->score = 55 + 25 * fmin(1.0, log10(nad / c->lateral_min_dsts + 1) / log10(11)) +
-			   20 * fail_share;
-		ports_str(&x->top_ports, ports, sizeof(ports));
+		unsigned services = (unsigned)__builtin_popcount(x->admin_ports);
+		double fail_admin = fmin(1.0, (double)x->failed / x->admin);
+		f->score = 55 + 25 * fmin(1.0, log10(nad / c->lateral_min_dsts + 1) / log10(11)) + 15 * fail_admin +
+			   5 * fmin(2, services - 1);
+		finding_why(f, true, "%.0f internal hosts, %u in 10 min", nad, x->admin_burst);
+		if (services > 1)
+			finding_why(f, true, "%u admin services", services);
+		if (fail_admin > 0.05)
+			finding_why(f, true, "%.0f %% refused", fail_admin * 100);
+		admin_ports_str(x->admin_ports, ports, sizeof(ports));
 		snprintf(f->summary, sizeof(f->summary),
-			 "%s reached %.0f internal hosts on admin ports (%s), %.0f %% of %llu attempts failed",
-			 nfw_addr_str(x->addr, a, sizeof(a)), nad, ports, fail_share * 100,
-			 (unsigned long long)x->attempts);
+			 "%s reached %.0f internal hosts on admin ports (%s), %u of them within 10 minutes, "
+			 "%.0f %% of %u admin attempts refused",
+			 nfw_addr_str(x->addr, a, sizeof(a)), nad, ports, x->admin_burst, fail_admin * 100, x->admin);
 		finding_ev(f, "distinct_internal_dsts", nad);
 		finding_ev_str(f, "ports", ports);
-		finding_ev(f, "attempts", (double)x->attempts);
-		finding_ev(f, "failed_share", fail_share);
+		finding_ev(f, "attempts", (double)x->admin);
+		finding_ev(f, "failed_share", fail_admin);
+		finding_ev(f, "burst_10min", x->admin_burst);
 	} else if (fail_share >= 0.3 && (nd >= c->scan_min_dsts || np >= c->scan_min_ports ||
 					  (nd >= 20 && np >= 20))) {
 		const char *kind = "block";
@@ -332,8 +447,13 @@ src_eval(struct nfw_detect *d, const struct src *x)
 		}
 		double width = strcmp(kind, "vertical") == 0 ? np : nd;
 		f->score = 40 + 30 * fmin(1.0, log10(width) / 3.0) + 30 * fail_share;
-		if (has_role(d, NFW_ROLE_MONITORING, x->addr))
+		finding_why(f, true, "%.0f %s", width, strcmp(kind, "vertical") == 0 ? "ports" : "hosts");
+		finding_why(f, true, "%.0f %% failed or unanswered", fail_share * 100);
+		if (monitor) {
 			f->score *= 0.5;
+			finding_why(f, false, "a monitoring host (role)");
+		}
+		ports_str(&x->top_ports, ports, sizeof(ports));
 		snprintf(f->summary, sizeof(f->summary),
 			 "%s probed %.0f host%s on %.0f port%s (%s scan%s%s), %.0f %% of %llu attempts failed or unanswered",
 			 nfw_addr_str(x->addr, a, sizeof(a)), nd, nd < 1.5 ? "" : "s", np, np < 1.5 ? "" : "s", kind,
@@ -344,6 +464,12 @@ src_eval(struct nfw_detect *d, const struct src *x)
 		finding_ev(f, "distinct_ports", np);
 		finding_ev(f, "attempts", (double)x->attempts);
 		finding_ev(f, "failed_share", fail_share);
+		if (ports[0] != '\0' && strcmp(kind, "horizontal") != 0)
+			finding_ev_str(f, "top_ports", ports);
+	}
+	if (f != NULL && f->type == NFW_FINDING_PORT_SCAN && is_home(d, x->addr)) {
+		f->score += 10; /* a host of the site scanning is a compromised host, not the internet's background */
+		finding_why(f, true, "a host of the site");
 	}
 	if (f != NULL) {
 		/* sampled: the counts are of the flows seen, and the finding says so */

@@ -78,7 +78,7 @@ enum nfw_severity { NFW_SEV_LOW, NFW_SEV_MEDIUM, NFW_SEV_HIGH, NFW_SEV_CRITICAL 
 const char *nfw_finding_type_str(unsigned t);
 const char *nfw_severity_str(unsigned s);
 
-#define NFW_EVIDENCE_MAX 10
+#define NFW_EVIDENCE_MAX 14
 
 struct nfw_evidence {
 	const char *name;   /**< static string */
@@ -100,6 +100,10 @@ struct nfw_finding {
 	char summary[256];
 	struct nfw_evidence ev[NFW_EVIDENCE_MAX];
 	unsigned nev;
+	/* the score explained (evidence score_raised_by, score_lowered_by): short
+	 * phrases, "; " between them, empty when nothing did */
+	char raised[160];
+	char lowered[160];
 };
 
 #define NFW_ROLES(X) \
@@ -134,6 +138,8 @@ struct nfw_detect_config {
 	double beacon_min_phase_z;       /**< 18: sampled tuples, Rayleigh Z of the intervals' phases
 	                                      at the period (beacon_phase.c); ~Exp(1) at random */
 	unsigned beacon_max_tuples;      /**< 1 M tuples tracked */
+	unsigned beacon_shared_hosts;    /**< 5: a destination this many internal hosts beacon to is a
+					      shared service, not C2 (nfw_findings_correlate) */
 	double beacon_idle_s;            /**< 21600: a tuple with no session for this long is
 					      dropped at the next run (the table stays bounded
 					      on a link that runs for months) */
@@ -186,7 +192,8 @@ void nfw_detect_config_default(struct nfw_detect_config *c);
  *   { "home": ["10.20.0.0/16", ...],
  *     "roles": { "resolvers": [...], "backup": [...], "ntp": [...],
  *                "monitoring": [...], "cdn_saas": [...] },
- *     "beaconing": { "min_events", "max_jitter", "min_on_period", "min_period_s", "idle_s" },
+ *     "beaconing": { "min_events", "max_jitter", "min_on_period", "min_period_s", "idle_s",
+ *                    "shared_hosts" },
  *     "port_scan": { "prefilter", "min_dsts", "min_ports", "idle_s" },
  *     "lateral_movement": { "min_dsts" },
  *     "exfiltration": { "min_bytes", "idle_s" },
@@ -237,10 +244,19 @@ struct nfw_detect_stats {
 	uint64_t vol_dsts_expired;        /**< dropped after vol_idle_s without a flow */
 	uint64_t vol_dsts_evicted;        /**< dropped to make room in a table 3/4 full: their
 					       peak below half of vol_min_pps */
+	uint64_t vol_flows_solicited;     /**< flows into an internal host that answer a connection it
+					       opened, carrying data (downloads, updates, a proxy's
+					       fetches): not counted towards a flood */
 	uint64_t dns_clients_refused;
 	uint64_t dns_clients_expired;     /**< dropped after dns_idle_s without a DNS flow */
 	uint64_t dns_clients_evicted;     /**< dropped to make room in a table 3/4 full: below
 					       dns_min_flows */
+	/* site-wide context, at the last run (nfw_findings_correlate; not summed) */
+	uint64_t beacon_shared_tuples;    /**< periodic tuples to a destination that at least
+					       beacon_shared_hosts internal hosts reach on their own
+					       period: a service, not reported */
+	uint64_t findings_grouped;        /**< findings folded into another (several hosts beaconing
+					       to one rare destination: one finding) */
 };
 
 /** The counters above by name (their field names), in order: for printing them all. */
@@ -270,6 +286,15 @@ bool nfw_detect_run_step(struct nfw_detect *d, unsigned budget);
 unsigned nfw_detect_run_end(struct nfw_detect *d, const struct nfw_finding **out);
 /** Order findings as nfw_detect_run does (severity, then score): to merge instances' lists. */
 void nfw_findings_sort(struct nfw_finding *f, unsigned n);
+/**
+ * Site-wide context over one run's complete list (correlate.c): beacons to a
+ * destination many internal hosts share are a service and go; a handful of
+ * hosts on one rare destination become one finding; a host with findings of
+ * several types gains in score. Sorted after; returns the new count, and
+ * sets d's beacon_shared_tuples and findings_grouped. nfw_detect_run does it
+ * when d runs every detector; the appliance calls it on its merged list.
+ */
+unsigned nfw_findings_correlate(struct nfw_detect *d, struct nfw_finding *f, unsigned n);
 
 /** One flow (a stitched session). */
 void nfw_detect_add(struct nfw_detect *d, const struct nfw_flow *f);

@@ -17,7 +17,10 @@
  *   crowd of real clients gets answers; spoofed floods do not; a server's
  *   answered history before the flood does not count).
  * Flows whose sampling rate is unknown count, but cannot make the absolute
- * threshold alone.
+ * threshold alone. Answers to connections the destination opened itself
+ * (vol_solicited: a download, an update storm, a proxy's fetches from
+ * hundreds of servers) are not counted at all (vol_flows_solicited): a
+ * busy client receiving what it asked for is not under attack.
  *
  * On a link that runs for days the buckets are the last 24 h: a flow past
  * the window slides it forward (by at least an hour at a time). A
@@ -140,6 +143,22 @@ window_slide(struct vdst *v, uint64_t b)
 		v->peak = v->pk[i] > v->peak ? v->pk[i] : v->peak;
 }
 
+/*
+ * An answer the destination asked for: the server side of a TCP connection
+ * it opened (from the lower port to its ephemeral one), acknowledged,
+ * carrying data (200 bytes a packet or more; flags alone would not do: a
+ * sampled download's records hold its data segments, ACK only): a download,
+ * an update storm, a proxy's fetches, a CDN's video. A flood is traffic
+ * nobody asked for; SYN-ACK reflection (handshake packets only) and UDP
+ * reflection (no connection at all) still count.
+ */
+static inline bool
+vol_solicited(const struct nfw_flow *f)
+{
+	return f->proto == 6 && f->src_port < f->dst_port && f->dst_port >= 1024 && (f->tcp_flags & 0x10) != 0 &&
+	       f->bytes >= 200 * f->packets;
+}
+
 void
 vol_add(struct nfw_detect *d, const struct fctx *x)
 {
@@ -159,6 +178,10 @@ vol_add(struct nfw_detect *d, const struct fctx *x)
 	}
 	if (!x->dst_home)
 		return;
+	if (vol_solicited(f)) {
+		d->st.vol_flows_solicited++;
+		return;
+	}
 	uint64_t key = x->hd;
 	uint64_t est = nfw_cms_add_est(s->pre, key, f->packets);
 	struct vdst *v = find(s, f->dst_addr, x->hd, &slot);
@@ -280,6 +303,9 @@ dst_eval(struct nfw_detect *d, const struct vdst *v)
 	f->first_ms = (v->b0 + a) * VB_MS;
 	f->last_ms = (v->b0 + z + 1) * VB_MS;
 	f->score = score;
+	finding_why(f, true, "%.0f packets/s, %.0fx its baseline", pps, base_pps > 0 ? pps / base_pps : pps);
+	finding_why(f, true, "~%.0f sources", srcs);
+	finding_why(f, true, "%.0f %% unanswered", (1 - answered) * 100);
 	char b[64];
 	snprintf(f->summary, sizeof(f->summary),
 		 "%s received %.0f packets/s (%.1f Mbit/s) from ~%.0f sources for %.0f s; its baseline is %.0f packets/s",

@@ -34,6 +34,10 @@ nfw_finding_to_json(const struct nfw_finding *f)
 	for (unsigned i = 0; i < f->nev; i++)
 		json_object_set_new(ev, f->ev[i].name, f->ev[i].is_str ? json_string(f->ev[i].str)
 								 : json_real(f->ev[i].num));
+	if (f->raised[0] != '\0')
+		json_object_set_new(ev, "score_raised_by", json_string(f->raised));
+	if (f->lowered[0] != '\0')
+		json_object_set_new(ev, "score_lowered_by", json_string(f->lowered));
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(f->id));
 	json_object_set_new(o, "type", json_string(nfw_finding_type_str(f->type)));

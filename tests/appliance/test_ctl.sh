@@ -122,7 +122,7 @@ assert got == want, (got, want)
 # the detectors' counters: every one, and the same as the offline tool's
 ds = {r['counter']: int(r['value']) for r in table('show detect stats')}
 off_ds = json.load(open(sys.argv[8]))['detection']
-assert ds == off_ds and len(ds) == 23, (ds, off_ds)
+assert ds == off_ds and len(ds) == 26, (ds, off_ds)
 assert ds['flows'] > 0 and ds['beacon_tuples'] >= 1, ds
 ps = table('show port stats all')
 assert int(ps[0]['rx_packets']) == q['total']['datagrams'] == int(ps[0]['taken']), (ps, q['total'])

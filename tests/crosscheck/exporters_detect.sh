@@ -35,12 +35,8 @@
 set -euo pipefail
 udpsink=$1 query=$2
 here=$(cd "$(dirname "$0")" && pwd)
-for tool in softflowd pmacctd; do
-	if ! command -v $tool >/dev/null; then
-		echo "SKIP: $tool not installed"
-		exit 77
-	fi
-done
+. "$here/../tools/export_capture.sh"
+require_tools softflowd pmacctd
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$here/mkattacks.py" "$work/site.pcap" "$work/truth.json" 3
@@ -51,35 +47,9 @@ EOF
 base=$((24000 + ($$ % 4000) * 10))
 fail=0
 export_report() { # version|pmacct sampling -> $work/report-v$1-s$2.json
-	local v=$1 s=$2 port=$((base + ${1/pmacct/4} + $2 % 7)) cap="$work/export-v$1-s$2.pcap" sargs=()
-	[ "$s" -gt 1 ] && sargs=(-s "$s")
-	# pmacctd exports every expint (10 s) as it reads: the sink waits out its pauses
-	local idle=1500
-	[ "$v" = pmacct ] && idle=12000
-	"$udpsink" "$cap" "$port" $idle 120 >"$work/sink.$v" 2>&1 &
-	local sink=$!
-	for _ in $(seq 50); do grep -q READY "$work/sink.$v" 2>/dev/null && break; sleep 0.1; done
-	if [ "$v" = pmacct ]; then
-		cat >"$work/pmacct.conf" <<EOF
-daemonize: false
-pcap_savefile: $work/site.pcap
-pcap_savefile_wait: false
-plugins: nfprobe
-nfprobe_receiver: 127.0.0.1:$port
-nfprobe_version: 10
-nfprobe_timeouts: tcp=300:tcp.fin=30:tcp.rst=30:udp=60:maxlife=300:expint=10
-aggregate: src_host, dst_host, src_port, dst_port, proto, tcpflags
-EOF
-		timeout 120 pmacctd -f "$work/pmacct.conf" >"$work/pmacctd.log" 2>&1
-	else
-		timeout 120 softflowd -d -c none -r "$work/site.pcap" -v "$v" "${sargs[@]}" -n "127.0.0.1:$port" \
-			-t maxlife=300 -t tcp=300 -t tcp.fin=30 -t tcp.rst=30 -t udp=60 >"$work/softflowd.$v" 2>&1
-	fi
-	wait $sink
-	# the whole export arrived and decoded: no datagram lost on loopback, none dropped
-	"$query" -q --stats=json -r "$cap" | python3 -c 'import json, sys
-t = json.load(sys.stdin)["total"]
-assert t["datagrams"] > 0 and t["seq_lost"] == 0 and t["dropped_total"] == 0, t' || fail=1
+	local v=$1 s=$2 port=$((base + ${1/pmacct/4} + $2 % 7)) cap="$work/export-v$1-s$2.pcap"
+	export_capture "$udpsink" "$work/site.pcap" "$v" "$s" "$port" "$cap" "$work"
+	export_whole "$query" "$cap" || fail=1
 	"$query" -q -r "$cap" --report "$work/report-v$v-s$s.json" --detect-config "$work/site.json" 2>"$work/query.$v"
 }
 for v in 5 9 10 pmacct; do

@@ -13,12 +13,8 @@
 set -euo pipefail
 mktraffic=$1 udpsink=$2 query=$3
 
-for tool in softflowd tshark; do
-	if ! command -v $tool >/dev/null; then
-		echo "SKIP: $tool not installed"
-		exit 77
-	fi
-done
+. "$(dirname "$0")/../tools/export_capture.sh"
+require_tools softflowd tshark
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$mktraffic" "$work/traffic.pcap" 400 7

@@ -93,6 +93,9 @@ for sc in small default; do
 	check "$sc: every labelled attack found, nothing else" $?
 	validate "$work/$sc.report.json"
 	check "$sc: schema and order" $?
+	python3 "$(dirname "$0")/score.py" "$work/$sc.report.json" "$work/$sc.json" --name "nfwatch-gen $sc" \
+		--min-recall 1 --max-false 0 --attacks-first
+	check "$sc: scored: recall 1, no false finding, attacks first" $?
 done
 "$gen" --scenario sampled --out "$work/sampled.pcap" --truth "$work/sampled.json" 2>/dev/null
 "$query" -q -r "$work/sampled.pcap" --report "$work/sampled.report.json" --detect-config "$work/site.json" 2>/dev/null

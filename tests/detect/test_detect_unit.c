@@ -140,6 +140,26 @@ ev(const struct nfw_finding *f, const char *name)
 	return NAN;
 }
 
+/* a string evidence ("" when there is none) */
+static const char *
+evs(const struct nfw_finding *f, const char *name)
+{
+	for (unsigned i = 0; i < f->nev; i++)
+		if (strcmp(f->ev[i].name, name) == 0 && f->ev[i].is_str)
+			return f->ev[i].str;
+	return "";
+}
+
+/* the finding with this id, or NULL */
+static const struct nfw_finding *
+find_id(const struct nfw_finding *f, unsigned n, const char *id)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(f[i].id, id) == 0)
+			return &f[i];
+	return NULL;
+}
+
 /* the first finding of a type (the only one these tests expect), or NULL */
 static const struct nfw_finding *
 find_type(const struct nfw_finding *f, unsigned n, unsigned type)
@@ -629,22 +649,62 @@ test_scan_and_lateral(void **state)
 		nfw_detect_add(d, &q);
 		nfw_detect_add(d, &a);
 	}
+	/* lateral movement: 60 internal hosts on 445 within a minute, every other one lets it in;
+	 * then the same hosts on 3389; pings (port 0) among them */
 	for (uint32_t i = 0; i < 60; i++) {
-		struct nfw_flow r = fl(0x0a0f0009, 0x0a1e0000 + i, (uint16_t)(41000 + i), 445, 6, T0 + i * 1000, 0, 44, 1, 0x02);
+		struct nfw_flow r = fl(0x0a0f0009, 0x0a1e0000 + i, (uint16_t)(41000 + i), 445, 6, T0 + i * 1000, 0,
+				       i % 2 ? 44 : 4000, i % 2 ? 1 : 12, i % 2 ? 0x02 : 0x1b);
+		struct nfw_flow p = fl(0x0a0f0009, 0x0a1e0000 + i, 0, 0, 1, T0 + i * 1000, 0, 84, 1, 0);
+		struct nfw_flow q = fl(0x0a0f0009, 0x0a1e0000 + i, (uint16_t)(42000 + i), 3389, 6, T0 + 60000 + i * 1000,
+				       0, 4000, 12, 0x1b);
 		nfw_detect_add(d, &r);
+		nfw_detect_add(d, &p);
+		nfw_detect_add(d, &q);
+	}
+	/* an internal host sweeping 445 over 400 hosts, almost nothing answers: a scan, not lateral
+	 * movement, however much else it does (its own browsing) */
+	for (uint32_t i = 0; i < 400; i++) {
+		struct nfw_flow r = fl(0x0a0f0011, 0x0a200000 + i, (uint16_t)(20000 + i), 445, 6, T0 + i * 200, 0, 44, 1,
+				       i % 40 ? 0x02 : 0x16);
+		struct nfw_flow w = fl(0x0a0f0011, 0xc6336500 + i % 250, (uint16_t)(30000 + i), 443, 6, T0 + i * 200, 900,
+				       30000, 30, 0x1b);
+		nfw_detect_add(d, &r);
+		nfw_detect_add(d, &w);
+	}
+	/* a monitoring host checking SSH on 40 servers every 5 minutes for 4 hours, all answered */
+	for (uint32_t k = 0; k < 48; k++)
+		for (uint32_t i = 0; i < 40; i++) {
+			struct nfw_flow m = fl(0x0a0000a1, 0x0a080000 + i, (uint16_t)(10000 + (k * 40 + i) % 50000), 22, 6,
+					       T0 + k * 300000ull + i * 200, 5, 400, 6, 0x1b);
+			nfw_detect_add(d, &m);
+		}
+	/* an admin's jump host: SSH to 30 servers over 4 hours, a few an hour, all answered */
+	for (uint32_t i = 0; i < 30; i++) {
+		struct nfw_flow j = fl(0x0a000016, 0x0a080000 + i, (uint16_t)(33000 + i), 22, 6, T0 + i * 480000ull,
+				       600000, 200000, 900, 0x1b);
+		nfw_detect_add(d, &j);
 	}
 	unsigned n = run(d, &f);
-	assert_int_equal(n, 2);
-	const struct nfw_finding *scan = f[0].type == NFW_FINDING_PORT_SCAN ? &f[0] : &f[1];
-	const struct nfw_finding *lat = f[0].type == NFW_FINDING_PORT_SCAN ? &f[1] : &f[0];
-	assert_int_equal(scan->type, NFW_FINDING_PORT_SCAN);
-	assert_string_equal(scan->id, "port_scan-198.51.100.66---3389-tcp");
+	assert_int_equal(n, 3);
+	const struct nfw_finding *scan = find_id(f, n, "port_scan-198.51.100.66---3389-tcp");
+	assert_non_null(scan);
 	assert_false(scan->has_dst);
 	assert_true(fabs(ev(scan, "distinct_dsts") - 300) < 300 * 0.15); /* HLL p=9: 4.6 % sigma */
 	assert_true(ev(scan, "failed_share") > 0.99);
-	assert_int_equal(lat->type, NFW_FINDING_LATERAL_MOVEMENT);
-	assert_string_equal(lat->id, "lateral_movement-10.15.0.9---445-tcp");
+	assert_true(strstr(scan->raised, "hosts unanswered on 3389") != NULL);
+	const struct nfw_finding *sweep = find_id(f, n, "port_scan-10.15.0.17---445-tcp");
+	assert_non_null(sweep);
+	assert_string_equal(evs(sweep, "kind"), "horizontal");
+	assert_true(fabs(ev(sweep, "distinct_dsts") - 390) < 390 * 0.15); /* 10 of 400 answered */
+	assert_true(fabs(ev(sweep, "failed_share") - 390.0 / 400) < 1e-9);
+	assert_true(strstr(sweep->raised, "a host of the site") != NULL);
+	const struct nfw_finding *lat = find_id(f, n, "lateral_movement-10.15.0.9---445-tcp");
+	assert_non_null(lat);
 	assert_true(fabs(ev(lat, "distinct_internal_dsts") - 60) < 60 * 0.15);
+	assert_string_equal(evs(lat, "ports"), "445,3389"); /* never port 0 */
+	assert_int_equal(ev(lat, "attempts"), 120);
+	assert_true(fabs(ev(lat, "failed_share") - 0.25) < 1e-9);
+	assert_int_equal(ev(lat, "burst_10min"), 120);
 	nfw_detect_free(d);
 }
 
@@ -1077,6 +1137,97 @@ test_flood_short(void **state)
 }
 
 /*
+ * A proxy fetching from 400 servers at once (3000 packets/s of answers to
+ * its own connections, from port 443 to its ephemeral ports, full-size
+ * segments) is not under attack; 400 reflectors sending DNS answers it
+ * never asked for at the same rate to another host are a flood. The
+ * proxy's flows are counted as solicited, not as packets at all.
+ */
+static void
+test_flood_solicited(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	struct nfw_flow q1 = fl(0x1f000001, 0x0a000008, 443, 40000, 6, T0, 1000, 1000, 10, 0x1b);
+	struct nfw_flow q2 = fl(0x1f000001, 0x0a000050, 40000, 443, 6, T0, 1000, 1000, 10, 0x1b);
+	nfw_detect_add(d, &q1); /* an hour before: the baselines are quiet */
+	nfw_detect_add(d, &q2);
+	for (uint32_t i = 0; i < 60000; i++) { /* 20 s: one flow of 1 packet each, 1448 B */
+		struct nfw_flow r = fl(0x1f000000 + i % 400 * 97, 0x0a000008, 443, (uint16_t)(32768 + i % 400), 6,
+				       T0 + 3600000 + i / 3, 0, 1500, 1, 0x10);
+		struct nfw_flow u = fl(0x3d000000 + i % 400 * 97, 0x0a000050, 53, (uint16_t)(1024 + i % 60000), 17,
+				       T0 + 3600000 + i / 3, 0, 1400, 1, 0);
+		nfw_detect_add(d, &r);
+		nfw_detect_add(d, &u);
+	}
+	const struct nfw_finding *f;
+	assert_int_equal(run(d, &f), 1);
+	assert_string_equal(f[0].id, "volumetric---10.0.0.80----");
+	assert_true(fabs(ev(&f[0], "pps") - 3000) < 30);
+	assert_true(strstr(f[0].raised, "100 % unanswered") != NULL);
+	struct nfw_detect_stats st;
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.vol_flows_solicited, 60000);
+	nfw_detect_free(d);
+}
+
+/*
+ * Prevalence: 12 hosts each polling one SaaS server every 60 s (a new
+ * connection each time) are a service, and no finding; two hosts beaconing
+ * to one rare destination are one finding naming both; a host with a
+ * beacon and lateral movement has both raised, and says why.
+ */
+static void
+test_shared_service(void **state)
+{
+	(void)state;
+	struct nfw_detect *d = mk(NULL);
+	for (uint32_t h = 0; h < 14; h++) {
+		uint32_t dst = h < 12 ? 0x34700001 : 0xc6336417; /* 12 on the SaaS, 2 on the rare one */
+		uint64_t t = T0 + h * 1000;
+		for (unsigned i = 0; i < 40; i++) {
+			t += (uint64_t)(60000 * (0.97 + 0.06 * u01()));
+			struct nfw_flow r = fl(0x0a100001 + h, dst, (uint16_t)(40000 + i), 443, 6, t, 300, 310, 5, 0x1b);
+			nfw_detect_add(d, &r);
+		}
+	}
+	for (uint32_t i = 0; i < 30; i++) { /* the first rare-destination host then reaches 30 servers on 445 */
+		struct nfw_flow r = fl(0x0a10000d, 0x0a080000 + i, (uint16_t)(41000 + i), 445, 6, T0 + 600000 + i * 1000,
+				       0, i % 2 ? 44 : 4000, i % 2 ? 1 : 12, i % 2 ? 0x02 : 0x1b);
+		nfw_detect_add(d, &r);
+	}
+	const struct nfw_finding *f;
+	unsigned n = run(d, &f);
+	assert_int_equal(n, 2);
+	const struct nfw_finding *b = find_id(f, n, "beaconing-10.16.0.13-198.51.100.23-443-tcp");
+	assert_non_null(b);
+	assert_int_equal(ev(b, "hosts"), 2);
+	assert_string_equal(evs(b, "srcs"), "10.16.0.13,10.16.0.14");
+	assert_true(strstr(b->raised, "2 hosts on one rare destination") != NULL);
+	assert_true(strstr(b->raised, "the same host: beaconing, lateral_movement") != NULL);
+	const struct nfw_finding *l = find_id(f, n, "lateral_movement-10.16.0.13---445-tcp");
+	assert_non_null(l);
+	assert_true(strstr(l->raised, "the same host: beaconing, lateral_movement") != NULL);
+	struct nfw_detect_stats st;
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_shared_tuples, 12);
+	assert_int_equal(st.findings_grouped, 1);
+	/* with the threshold above 12 hosts, the SaaS tuples are reported again, as one finding */
+	struct nfw_detect_config c = *nfw_detect_config_get(d);
+	c.beacon_shared_hosts = 13;
+	nfw_detect_reconfigure(d, &c);
+	n = run(d, &f);
+	assert_int_equal(n, 3);
+	b = find_id(f, n, "beaconing-10.16.0.1-52.112.0.1-443-tcp");
+	assert_non_null(b);
+	assert_int_equal(ev(b, "hosts"), 12);
+	nfw_detect_stats_get(d, &st);
+	assert_int_equal(st.beacon_shared_tuples, 0);
+	assert_int_equal(st.findings_grouped, 12);
+	nfw_detect_free(d);
+}
+
+/*
  * 64 steady servers (1 pps each, ten hours: past the prefilter by volume)
  * fill the volumetric table (fanout_max_sources 1024: 64 destinations); a
  * run drops them down to half, and a flood on another server afterwards is
@@ -1149,9 +1300,10 @@ test_ipv6_site(void **state)
 		struct nfw_flow r = fl6("2001:db8:bad::66", a, (uint16_t)(40000 + i), 3389, 6, T0 + i * 50, 0, 64, 1, 0x02);
 		nfw_detect_add(d, &r);
 	}
-	for (unsigned i = 0; i < 60; i++) { /* an internal host on 445 of 60 internal hosts */
+	for (unsigned i = 0; i < 60; i++) { /* an internal host on 445 of 60 internal hosts, half let it in */
 		snprintf(a, sizeof(a), "fd00:30::%x", i + 1);
-		struct nfw_flow r = fl6("fd00:15::9", a, (uint16_t)(41000 + i), 445, 6, T0 + i * 1000, 0, 64, 1, 0x02);
+		struct nfw_flow r = fl6("fd00:15::9", a, (uint16_t)(41000 + i), 445, 6, T0 + i * 1000, 0, i % 2 ? 64 : 4000,
+					i % 2 ? 1 : 12, i % 2 ? 0x02 : 0x1b);
 		nfw_detect_add(d, &r);
 	}
 	/* 400 MB up to a host first contacted two hours in */
@@ -1195,7 +1347,7 @@ test_ipv6_site(void **state)
 	assert_true(fabs(ev(x, "period_s") - 60) < 3);
 	x = find_type(f, n, NFW_FINDING_PORT_SCAN);
 	assert_string_equal(x->id, "port_scan-2001:db8:bad::66---3389-tcp");
-	assert_true(summary_has(x, " hosts on 1 port (horizontal scan)"));
+	assert_true(summary_has(x, " hosts on port 3389 (horizontal scan)"));
 	assert_true(fabs(ev(x, "distinct_dsts") - 300) < 300 * 0.15);
 	x = find_type(f, n, NFW_FINDING_LATERAL_MOVEMENT);
 	assert_string_equal(x->id, "lateral_movement-fd00:15::9---445-tcp");
@@ -1312,6 +1464,8 @@ main(void)
 		cmocka_unit_test(test_scan_and_lateral),
 		cmocka_unit_test(test_scan_vertical),
 		cmocka_unit_test(test_flood_short),
+		cmocka_unit_test(test_flood_solicited),
+		cmocka_unit_test(test_shared_service),
 		cmocka_unit_test(test_vol_table_full),
 		cmocka_unit_test(test_ipv6_site),
 		cmocka_unit_test(test_bad_times),
