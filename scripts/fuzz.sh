@@ -32,7 +32,21 @@ else
 	echo "fuzz: $vendor not found: starting from empty corpora"
 	mkdir -p build-fuzz/seeds/{v5,v9,ipfix,sflow}
 fi
-mkdir -p build-fuzz/seeds/ctl build-fuzz/seeds/detect
+mkdir -p build-fuzz/seeds/ctl build-fuzz/seeds/detect build-fuzz/seeds/meter
+# the meter: an Ethernet / IPv4 / TCP SYN and an Ethernet / VLAN / IPv6 / UDP frame, 1 s apart
+python3 - build-fuzz/seeds/meter/frames <<'PY'
+import struct, sys
+tcp = struct.pack('!HHIIBBHHH', 40000, 443, 1, 0, 0x50, 0x02, 65535, 0, 0)
+ip4 = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 1, 0, 64, 6, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + tcp
+e1 = b'\x02' * 12 + b'\x08\x00' + ip4
+udp = struct.pack('!HHHH', 5353, 53, 16, 0) + b'\0' * 8
+ip6 = struct.pack('!IHBB', 0x60000000, len(udp), 17, 64) + b'\x20\x01' + b'\0' * 13 + b'\x01' + b'\x20\x01' + b'\0' * 13 + b'\x02' + udp
+e2 = b'\x02' * 12 + b'\x81\x00\x00\x64\x86\xdd' + ip6
+out = b''
+for f in (e1, e2, e1):
+    out += struct.pack('!BHHH', 0, 1000, len(f), len(f)) + f
+open(sys.argv[1], 'wb').write(out)
+PY
 i=0
 while IFS= read -r l; do
 	i=$((i + 1))
@@ -52,7 +66,7 @@ homenet del fc00::/7
 help show
 proto udp and bytes > 10k and in if 3 and exporter 192.0.2.0/24
 EOF
-for t in v5 v9 ipfix sflow detect ctl; do
+for t in v5 v9 ipfix sflow detect ctl meter; do
 	mkdir -p "$corpus/$t"
 	echo "fuzz_$t: ${secs}s"
 	len=8192
@@ -66,4 +80,4 @@ for t in v5 v9 ipfix sflow detect ctl; do
 	grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "build-fuzz/fuzz_$t.log" | tr '\n' ' '
 	echo
 done
-echo "fuzz: all decoders, the detectors and the command language clean"
+echo "fuzz: all decoders, the detectors, the command language and the meter clean"

@@ -45,6 +45,7 @@
 #include "nfw_stat.h"
 #include "flowfile.h"
 #include "nfdump.h"
+#include "meter_input.h"
 
 #define MAX_FILES 256
 
@@ -97,7 +98,10 @@ usage(FILE *fp)
 		"  FILTER                 nfdump-style expression, e.g. 'proto tcp and dst port 443'\n"
 		"                         (records and detectors see only what matches)\n"
 		"  -r, --read FILE        pcap / pcapng capture, or raw export payloads\n"
-		"                         (.hex lines, back-to-back v5 / v9 / IPFIX / sFlow)\n"
+		"                         (.hex lines, back-to-back v5 / v9 / IPFIX / sFlow); a capture\n"
+		"                         of ordinary traffic (not exports) is metered into flows\n"
+		"      --meter, --no-meter  meter every capture, or read every one as exports\n"
+		"      --active S, --inactive S  the meter's timeouts (default 1800 s, 15 s)\n"
 		"  -o, --output FMT       records as line (default), csv, json or ndjson\n"
 		"  -q, --quiet            no records (with --stats: statistics only)\n"
 		"      --stats[=json]     per-exporter statistics after the records\n"
@@ -441,6 +445,10 @@ main(int argc, char **argv)
 		{ "max-seconds", required_argument, NULL, 'X' },
 		{ "agg-limit", required_argument, NULL, 'L' },
 		{ "codec", required_argument, NULL, 'Z' },
+		{ "meter", no_argument, NULL, 1001 },
+		{ "no-meter", no_argument, NULL, 1002 },
+		{ "active", required_argument, NULL, 1003 },
+		{ "inactive", required_argument, NULL, 1004 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -457,6 +465,9 @@ main(int argc, char **argv)
 	const char *agg_list = NULL, *time_win = NULL, *write_dir = NULL;
 	int codec = NFW_SEG_CODEC_LZ4;
 	char oerr[512];
+	int meter_mode = -1; /* -1: by what each capture holds, 0: --no-meter, 1: --meter */
+	struct nfw_meter_config mcfg;
+	nfw_meter_config_default(&mcfg);
 
 	memset(&raw_src, 0, sizeof(raw_src));
 	nfw_exporter_addr_set4(&raw_src, 0);
@@ -633,6 +644,25 @@ main(int argc, char **argv)
 				max_s = (unsigned)v;
 			break;
 		}
+		case 1001:
+		case 1002:
+			meter_mode = c == 1001;
+			break;
+		case 1003:
+		case 1004: {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || !(v >= 1 && v <= 604800)) {
+				fprintf(stderr, "nfwatch-query: --%s takes 1..604800 seconds\n",
+					c == 1003 ? "active" : "inactive");
+				return 2;
+			}
+			if (c == 1003)
+				mcfg.active_s = v;
+			else
+				mcfg.inactive_s = v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -795,6 +825,9 @@ main(int argc, char **argv)
 		}
 		file_flows = fst.records;
 	}
+	struct nfw_meter *meter = NULL;
+	struct flow_sink msink = { .w = w, .dp = report != NULL ? &dp : NULL };
+	struct nfw_meter_stats mst = { 0 };
 	for (unsigned i = 0; i < nfiles; i++) {
 		char err[512];
 		struct stat sb;
@@ -807,6 +840,36 @@ main(int argc, char **argv)
 			}
 			if (S_ISDIR(sb.st_mode) && n == 0)
 				fprintf(stderr, "nfwatch-query: %s: no segment files\n", files[i]);
+			continue;
+		}
+		int meter_this = meter_mode;
+		if (meter_this < 0) {
+			int e = nfw_capture_holds_exports(files[i], err, sizeof(err));
+			if (e < 0) {
+				fprintf(stderr, "nfwatch-query: %s\n", err);
+				rc = 1;
+				continue;
+			}
+			meter_this = e == 0;
+			if (meter_this)
+				fprintf(stderr, "nfwatch-query: %s: packets, not exports: metered into flows (active %g s, "
+					"inactive %g s; --no-meter reads it as exports)\n", files[i], mcfg.active_s,
+					mcfg.inactive_s);
+		}
+		if (meter_this) {
+			if (meter == NULL) { /* one meter for every file: a capture split in files continues */
+				mcfg.emit = on_file_flow;
+				mcfg.emit_arg = &msink;
+				meter = nfw_meter_create(&mcfg);
+				if (meter == NULL) {
+					fprintf(stderr, "nfwatch-query: meter: %s\n", strerror(errno));
+					return 1;
+				}
+			}
+			if (meter_capture(meter, files[i], &cap_tot, &stop_flag, err, sizeof(err)) != 0) {
+				fprintf(stderr, "nfwatch-query: %s\n", err);
+				rc = 1;
+			}
 			continue;
 		}
 		struct nfw_capture *cap = nfw_capture_open(files[i], &raw_src, err, sizeof(err));
@@ -851,6 +914,11 @@ main(int argc, char **argv)
 			cap_tot.skipped[r] += cs.skipped[r];
 		nfw_capture_close(cap);
 	}
+	if (meter != NULL) {
+		nfw_meter_flush(meter);
+		nfw_meter_stats_get(meter, &mst);
+		nfw_meter_free(meter);
+	}
 	nfw_flow_writer_close(w);
 	if (g_segw != NULL) {
 		struct nfw_segw_stats ws;
@@ -879,7 +947,7 @@ main(int argc, char **argv)
 		struct nfw_decode_stats ts;
 		nfw_decode_stats_total(d, &ts);
 		json_t *rep = nfw_findings_report(fnd, nf, dp.first_ms, dp.last_ms, cap_tot.frames,
-						  ts.records + segs.flows + file_flows, d);
+						  ts.records + segs.flows + file_flows + mst.flows, d);
 		if (json_dump_file(rep, report, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 			fprintf(stderr, "nfwatch-query: cannot write %s\n", report);
 			rc = 1;
@@ -906,6 +974,19 @@ main(int argc, char **argv)
 				printf(", skipped %s %llu", nfw_capture_skip_str(r),
 				       (unsigned long long)cap_tot.skipped[r]);
 		printf("\n");
+		if (mst.packets > 0) {
+			printf("Meter: packets %llu, metered %llu, flows %llu (inactive %llu, active %llu, table full %llu, "
+			       "at the end %llu), fragments %llu, out of order %llu",
+			       (unsigned long long)mst.packets, (unsigned long long)mst.metered,
+			       (unsigned long long)mst.flows, (unsigned long long)mst.ended_inactive,
+			       (unsigned long long)mst.ended_active, (unsigned long long)mst.evicted_full,
+			       (unsigned long long)mst.flushed, (unsigned long long)mst.fragments,
+			       (unsigned long long)mst.out_of_order);
+			for (unsigned r = 0; r < NFW_METER_DROP__MAX; r++)
+				if (mst.dropped[r] != 0)
+					printf(", dropped %s %llu", nfw_meter_drop_str(r), (unsigned long long)mst.dropped[r]);
+			printf("\n");
+		}
 		nfw_decode_report_text(stdout, d);
 		if (have_dstats)
 			nfw_detect_stats_text(stdout, &dstats);
@@ -921,6 +1002,17 @@ main(int argc, char **argv)
 						    json_integer((json_int_t)cap_tot.skipped[r]));
 		json_object_set_new(cj, "skipped", sk);
 		json_object_set_new(o, "capture", cj);
+		if (mst.packets > 0) {
+			json_t *dr = json_object();
+			for (unsigned r = 0; r < NFW_METER_DROP__MAX; r++)
+				json_object_set_new(dr, nfw_meter_drop_str(r), json_integer((json_int_t)mst.dropped[r]));
+			json_object_set_new(o, "meter", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+				"packets", (json_int_t)mst.packets, "metered", (json_int_t)mst.metered,
+				"flows", (json_int_t)mst.flows, "ended_inactive", (json_int_t)mst.ended_inactive,
+				"ended_active", (json_int_t)mst.ended_active, "evicted_full", (json_int_t)mst.evicted_full,
+				"flushed", (json_int_t)mst.flushed, "fragments", (json_int_t)mst.fragments,
+				"out_of_order", (json_int_t)mst.out_of_order, "dropped", dr));
+		}
 		if (have_dstats)
 			json_object_set_new(o, "detection", nfw_detect_stats_to_json(&dstats));
 		json_object_set_new(o, "segments", json_pack("{s:I, s:I, s:I, s:I, s:I}",

@@ -244,28 +244,97 @@ nfw_capture_next(struct nfw_capture *c, struct nfw_capture_pkt *out)
 		return 1;
 	}
 	for (;;) {
-		struct pcap_pkthdr *h;
-		const u_char *data;
-		int rc = pcap_next_ex(c->pc, &h, &data);
-		if (rc == PCAP_ERROR_BREAK)
-			return 0;
-		if (rc != 1) {
-			if (!c->st.damaged)
-				snprintf(c->err, sizeof(c->err), "damaged after frame %llu: %s",
-					 (unsigned long long)c->st.frames, pcap_geterr(c->pc));
-			c->st.damaged = 1;
-			return -EIO;
-		}
-		c->st.frames++;
+		struct nfw_capture_frame fr;
+		int rc = nfw_capture_next_frame(c, &fr);
+		if (rc != 1)
+			return rc;
 		unsigned skip = 0;
 		memset(out, 0, sizeof(*out));
-		if (nfw_capture_parse_frame(c->linktype, data, h->caplen, h->len, out, &skip)) {
-			out->ts_ms = (uint64_t)h->ts.tv_sec * 1000 + (uint64_t)h->ts.tv_usec / 1000;
+		if (nfw_capture_parse_frame(fr.linktype, fr.data, fr.caplen, fr.wirelen, out, &skip)) {
+			out->ts_ms = fr.ts_us / 1000;
 			c->st.payloads++;
 			return 1;
 		}
 		c->st.skipped[skip]++;
 	}
+}
+
+int
+nfw_capture_next_frame(struct nfw_capture *c, struct nfw_capture_frame *out)
+{
+	if (c->pc == NULL)
+		return -ENOTSUP;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(c->pc, &h, &data);
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	if (rc != 1) {
+		if (!c->st.damaged)
+			snprintf(c->err, sizeof(c->err), "damaged after frame %llu: %s",
+				 (unsigned long long)c->st.frames, pcap_geterr(c->pc));
+		c->st.damaged = 1;
+		return -EIO;
+	}
+	c->st.frames++;
+	out->data = data;
+	out->caplen = h->caplen;
+	out->wirelen = h->len;
+	out->linktype = c->linktype;
+	out->ts_us = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+	return 1;
+}
+
+/* an export header: NetFlow v5 / v9, IPFIX, sFlow v5, by their own lengths and fields */
+static bool
+export_header(const uint8_t *p, size_t len)
+{
+	if (len < 16)
+		return false;
+	uint16_t ver = be16(p);
+	if (ver == 5)
+		return be16(p + 2) >= 1 && be16(p + 2) <= 30 && len == 24 + 48u * be16(p + 2);
+	if (ver == 9)
+		return len >= 20 && be16(p + 2) <= 1000;
+	if (ver == 10)
+		return be16(p + 2) == len;
+	uint32_t v32 = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	uint32_t at = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+	return v32 == 5 && (at == 1 || at == 2) && len >= 28;
+}
+
+/* the ports collectors listen on (a damaged export still goes to one) */
+static bool
+collector_port(uint16_t p)
+{
+	return p == 2055 || p == 2056 || p == 4739 || p == 4740 || p == 6343 || p == 9995 || p == 9996;
+}
+
+int
+nfw_capture_holds_exports(const char *path, char *err, size_t errlen)
+{
+	struct nfw_capture *c = nfw_capture_open(path, NULL, err, errlen);
+	if (c == NULL)
+		return -1;
+	if (c->pc == NULL) {
+		nfw_capture_close(c);
+		return 1;
+	}
+	unsigned ip = 0, exports = 0;
+	struct nfw_capture_frame fr;
+	while (ip < 256 && nfw_capture_next_frame(c, &fr) == 1) {
+		struct nfw_ip_pkt pk;
+		struct nfw_capture_pkt u;
+		unsigned skip;
+		if (!nfw_capture_parse_ip(fr.linktype, fr.data, fr.caplen, fr.wirelen, &pk, &skip))
+			continue;
+		ip++;
+		if (nfw_capture_parse_frame(fr.linktype, fr.data, fr.caplen, fr.wirelen, &u, &skip) &&
+		    (export_header(u.payload, u.len) || collector_port(u.dst_port)))
+			exports++;
+	}
+	nfw_capture_close(c);
+	return exports > 0 && exports * 2 >= ip;
 }
 
 const char *

@@ -20,6 +20,7 @@
  * silently skipped: frames == payloads + sum(skipped).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,6 +80,32 @@ struct nfw_capture *nfw_capture_open(const char *path, const struct nfw_exporter
  */
 int nfw_capture_next(struct nfw_capture *c, struct nfw_capture_pkt *out);
 
+/** One frame as captured (nfw_capture_next_frame). */
+struct nfw_capture_frame {
+	const uint8_t *data;        /**< valid until the next call */
+	size_t caplen, wirelen;
+	int linktype;               /**< the pcap link type */
+	uint64_t ts_us;             /**< capture time, Unix microseconds */
+};
+
+/**
+ * The next frame whatever it holds (for the meter: raw packets to flows),
+ * counted in `frames`: 1, 0 at the end, -EIO when the file is damaged, or
+ * -ENOTSUP for a raw payload file (it has no frames).
+ */
+int nfw_capture_next_frame(struct nfw_capture *c, struct nfw_capture_frame *out);
+
+/**
+ * Whether a capture holds export datagrams or ordinary traffic: of its first
+ * 256 IP frames, the share that are UDP datagrams whose header reads as
+ * NetFlow v5 (length 24 + 48 x count), v9, IPFIX (its length field) or sFlow
+ * v5, or that go to a collector's port (2055, 2056, 4739, 4740, 6343, 9995,
+ * 9996: a damaged export is still one). Half or more: 1, exports (raw
+ * payload files always); 0: ordinary traffic (or no IP frame at all); -1:
+ * not readable (err says why).
+ */
+int nfw_capture_holds_exports(const char *path, char *err, size_t errlen);
+
 /** The last read error ("" when none). */
 const char *nfw_capture_error(const struct nfw_capture *c);
 
@@ -86,6 +113,30 @@ void nfw_capture_stats_get(const struct nfw_capture *c, struct nfw_capture_stats
 
 /** Close; NULL is accepted. */
 void nfw_capture_close(struct nfw_capture *c);
+
+/** One IP packet of a frame, as far as it was captured (nfw_capture_parse_ip). */
+struct nfw_ip_pkt {
+	uint8_t src[16], dst[16];   /**< IPv4-mapped for IPv4 */
+	uint8_t af;                 /**< 4 or 6 */
+	uint8_t proto;              /**< the upper layer (after IPv6 extension headers) */
+	uint8_t tos;                /**< IPv4 ToS, IPv6 traffic class */
+	bool fragment;              /**< a fragment (IPv4 MF or offset, an IPv6 fragment header) */
+	bool later_fragment;        /**< a fragment past the first: no upper-layer header */
+	bool cut;                   /**< the capture's snap length cut the packet */
+	uint32_t ip_len;            /**< the packet's length by its header (what exporters count) */
+	const uint8_t *l4;          /**< the upper layer, into the frame */
+	size_t l4_len;              /**< its bytes captured */
+};
+
+/**
+ * Parse one frame down to its IP packet: link layer (as above), then the
+ * IPv4 or IPv6 header. A packet longer than what was captured is fine when
+ * the snap length cut it (cut), a bad header otherwise. Returns 1, or 0 and
+ * *skip an NFW_CAPTURE_SKIP_* reason (not_ip, truncated, bad_header,
+ * vlan_depth, linktype).
+ */
+int nfw_capture_parse_ip(int linktype, const uint8_t *frame, size_t caplen, size_t wirelen,
+			 struct nfw_ip_pkt *out, unsigned *skip);
 
 /**
  * Parse one frame of the given pcap link type down to the UDP payload.

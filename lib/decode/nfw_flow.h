@@ -29,6 +29,7 @@ extern "C" {
 #define NFW_FLOW_V9    9
 #define NFW_FLOW_IPFIX 10
 #define NFW_FLOW_SFLOW 5005 /* sFlow v5: kept apart from NetFlow v5 */
+#define NFW_FLOW_METER 9000 /* metered from raw packets (lib/meter) */
 
 struct nfw_flow {
 	uint8_t src_addr[16];

@@ -505,7 +505,7 @@ test_config(void **state)
 	expect("set detector beaconing param min_events 2.5", NFW_CTL_ERROR,
 	       "error: beaconing.min_events: a whole number in 3..1e+06\n");
 	expect("set detector beaconing param speed 3", NFW_CTL_ERROR,
-	       "error: beaconing has no parameter 'speed' (min_events, max_jitter, min_on_period, min_period_s, min_phase_z, idle_s)\n");
+	       "error: beaconing has no parameter 'speed' (min_events, max_jitter, min_on_period, min_period_s, min_phase_z, idle_s, shared_hosts)\n");
 	expect("set detector volumetric param min_pps fast", NFW_CTL_ERROR, "error: value: 'fast' is not a number\n");
 	expect("set detector scoring param min_score 40", NFW_CTL_OK, "scoring.min_score = 40\n");
 	expect("allowlist add backup 10.9.0.0/16", NFW_CTL_OK, "backup: 10.9.0.0/16\n");
@@ -616,9 +616,12 @@ test_findings_and_control(void **state)
 	       "vol_dsts_refused            0\n"
 	       "vol_dsts_expired            0\n"
 	       "vol_dsts_evicted            0\n"
+	       "vol_flows_solicited         0\n"
 	       "dns_clients_refused         0\n"
 	       "dns_clients_expired         0\n"
-	       "dns_clients_evicted        12\n");
+	       "dns_clients_evicted        12\n"
+	       "beacon_shared_tuples        0\n"
+	       "findings_grouped            0\n");
 	expect("show sketch", NFW_CTL_OK,
 	       "sketch   kind         memory_bytes  fill    error  updates  detail\n"
 	       "sources  hyperloglog          4096  0.25  0.01625        0  p=12\n");
