@@ -32,7 +32,18 @@ else
 	echo "fuzz: $vendor not found: starting from empty corpora"
 	mkdir -p build-fuzz/seeds/{v5,v9,ipfix,sflow}
 fi
-mkdir -p build-fuzz/seeds/ctl build-fuzz/seeds/detect build-fuzz/seeds/meter
+mkdir -p build-fuzz/seeds/ctl build-fuzz/seeds/detect build-fuzz/seeds/meter build-fuzz/seeds/nfcapd
+# nfdump's files: a header and one block of each compression, made from a V3 record by hand
+python3 - build-fuzz/seeds/nfcapd <<'PY'
+import bz2, struct, sys
+rec = struct.pack('<HHHBBHBB', 11, 12 + 52 + 12, 2, 0, 0, 1, 0, 9)
+rec += struct.pack('<HH', 1, 52) + struct.pack('<QQQQQHHBBBB', 1767225600000, 1767225601000, 0, 3, 180, 40000, 443, 6, 0x1b, 0, 0)
+rec += struct.pack('<HHII', 2, 12, 0x0a000001, 0x0a000002)
+for name, comp, data in (('none', 0, rec), ('bz2', 2, bz2.compress(rec))):
+    hdr = struct.pack('<HHIqBBHIqII', 0xa50c, 2, 0x01070100, 0, comp, 0, 0, 1, 0, 0, 1)
+    blk = struct.pack('<IIHH', 1, len(data), 3, 0) + data
+    open(sys.argv[1] + '/' + name, 'wb').write(hdr + blk)
+PY
 # the meter: an Ethernet / IPv4 / TCP SYN and an Ethernet / VLAN / IPv6 / UDP frame, 1 s apart
 python3 - build-fuzz/seeds/meter/frames <<'PY'
 import struct, sys
@@ -66,7 +77,7 @@ homenet del fc00::/7
 help show
 proto udp and bytes > 10k and in if 3 and exporter 192.0.2.0/24
 EOF
-for t in v5 v9 ipfix sflow detect ctl meter; do
+for t in v5 v9 ipfix sflow detect ctl meter nfcapd; do
 	mkdir -p "$corpus/$t"
 	echo "fuzz_$t: ${secs}s"
 	len=8192
@@ -80,4 +91,4 @@ for t in v5 v9 ipfix sflow detect ctl meter; do
 	grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "build-fuzz/fuzz_$t.log" | tr '\n' ' '
 	echo
 done
-echo "fuzz: all decoders, the detectors, the command language and the meter clean"
+echo "fuzz: all decoders, the detectors, the command language, the meter and nfdump files clean"

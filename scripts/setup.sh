@@ -15,7 +15,9 @@ PKGS=(
 	libcmocka-dev
 	libdpdk-dev
 	libjansson-dev
+	libbz2-dev
 	liblz4-dev
+	liblzo2-dev
 	libpcap-dev
 	libxdp-dev
 	libzstd-dev

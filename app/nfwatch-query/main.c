@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "nfw_capture.h"
+#include "nfw_nfcapd.h"
 #include "nfw_decode.h"
 #include "nfw_report.h"
 #include "nfw_store.h"
@@ -115,7 +116,7 @@ usage(FILE *fp)
 		"      --idle-exit S      with --listen: stop S seconds after the last datagram\n"
 		"      --max-seconds S    with --listen: stop after S seconds\n"
 		"nfdump's statistics and layouts (nfdump 1.7's meaning):\n"
-		"  -R DIR, -M D1:D2       segment directories (as -r)\n"
+		"  -R DIR, -M D1:D2       directories of segments or nfdump 1.7 files (nfcapd.*; also as -r)\n"
 		"  -s FIELD[/ORDER...]    top N by srcip, dstip, ip, srcport, dstport, port, proto,\n"
 		"                         srcnet, dstnet, net, srcas, dstas, as, inif, outif, if,\n"
 		"                         router, nhip, tos, record; ORDER flows (default), packets,\n"
@@ -390,8 +391,66 @@ struct seg_read {
 	struct nfw_flow_writer *w;
 	struct detect_pipe *dp;
 	uint64_t files, blocks, flows, bad_blocks, bad_bytes;
+	uint64_t nf_files, nf_blocks, nf_flows, nf_skipped, nf_bad_records; /* nfdump's files */
 	int damaged;
 };
+
+/*
+ * One of nfdump's files (nfcapd.*, nfdump -w): its records are records as
+ * an exporter sent them, so for the detectors they are stitched like
+ * decoded ones (the flow table), not taken as sessions.
+ */
+static int
+read_nfcapd(const char *path, void *arg)
+{
+	struct seg_read *s = arg;
+	char err[512];
+	struct nfw_nfcapd *r = nfw_nfcapd_open(path, err, sizeof(err));
+	if (r == NULL) {
+		fprintf(stderr, "nfwatch-query: %s\n", err);
+		s->damaged = 1;
+		return 0;
+	}
+	struct nfw_flow f;
+	int rc = 0;
+	while (!stop_flag && (rc = nfw_nfcapd_next(r, &f)) == 1) {
+		if (!keep(&f))
+			continue;
+		put_record(s->w, &f);
+		if (s->dp != NULL)
+			nfw_flowtab_add(s->dp->ft, &f);
+	}
+	if (!stop_flag && rc < 0) {
+		fprintf(stderr, "nfwatch-query: %s: %s (the flows before it were read)\n", path, nfw_nfcapd_error(r));
+		s->damaged = 1;
+	}
+	struct nfw_nfcapd_stats st;
+	nfw_nfcapd_stats_get(r, &st);
+	if (st.bad_records > 0)
+		fprintf(stderr, "nfwatch-query: %s: %llu damaged record(s): the rest of their blocks skipped\n", path,
+			(unsigned long long)st.bad_records);
+	s->nf_files++;
+	s->nf_blocks += st.blocks;
+	s->nf_flows += st.flows;
+	s->nf_skipped += st.skipped;
+	s->nf_bad_records += st.bad_records;
+	nfw_nfcapd_close(r);
+	return 0;
+}
+
+static int
+stored_file(const char *path)
+{
+	return nfw_seg_is_segment(path) || nfw_nfcapd_is(path);
+}
+
+/* a file found under a directory: a segment or one of nfdump's */
+static int read_segment(const char *path, void *arg);
+static int
+read_stored(const char *path, void *arg)
+{
+	return nfw_seg_is_segment(path) ? read_segment(path, arg) : read_nfcapd(path, arg);
+}
 
 static int
 read_segment(const char *path, void *arg)
@@ -831,15 +890,15 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < nfiles; i++) {
 		char err[512];
 		struct stat sb;
-		if (stat(files[i], &sb) == 0 && (S_ISDIR(sb.st_mode) || nfw_seg_is_segment(files[i]))) {
-			int n = S_ISDIR(sb.st_mode) ? nfw_store_walk(files[i], read_segment, &segs)
-						    : read_segment(files[i], &segs);
+		if (stat(files[i], &sb) == 0 && (S_ISDIR(sb.st_mode) || stored_file(files[i]))) {
+			int n = S_ISDIR(sb.st_mode) ? nfw_store_walk_files(files[i], stored_file, read_stored, &segs)
+						    : read_stored(files[i], &segs);
 			if (n < 0) {
 				fprintf(stderr, "nfwatch-query: %s: %s\n", files[i], strerror(-n));
 				rc = 1;
 			}
 			if (S_ISDIR(sb.st_mode) && n == 0)
-				fprintf(stderr, "nfwatch-query: %s: no segment files\n", files[i]);
+				fprintf(stderr, "nfwatch-query: %s: no segment files and no nfdump files\n", files[i]);
 			continue;
 		}
 		int meter_this = meter_mode;
@@ -947,7 +1006,7 @@ main(int argc, char **argv)
 		struct nfw_decode_stats ts;
 		nfw_decode_stats_total(d, &ts);
 		json_t *rep = nfw_findings_report(fnd, nf, dp.first_ms, dp.last_ms, cap_tot.frames,
-						  ts.records + segs.flows + file_flows + mst.flows, d);
+						  ts.records + segs.flows + segs.nf_flows + file_flows + mst.flows, d);
 		if (json_dump_file(rep, report, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 			fprintf(stderr, "nfwatch-query: cannot write %s\n", report);
 			rc = 1;
@@ -966,6 +1025,11 @@ main(int argc, char **argv)
 		       (unsigned long long)segs.files, (unsigned long long)segs.blocks,
 		       (unsigned long long)segs.flows, (unsigned long long)segs.bad_blocks,
 		       (unsigned long long)segs.bad_bytes);
+	if (stats == 1 && segs.nf_files > 0)
+		printf("\nnfdump files: %llu, blocks %llu, flows %llu, other records %llu, damaged records %llu\n",
+		       (unsigned long long)segs.nf_files, (unsigned long long)segs.nf_blocks,
+		       (unsigned long long)segs.nf_flows, (unsigned long long)segs.nf_skipped,
+		       (unsigned long long)segs.nf_bad_records);
 	if (stats == 1) {
 		printf("\nCapture: frames %llu, export datagrams %llu", (unsigned long long)cap_tot.frames,
 		       (unsigned long long)cap_tot.payloads);
@@ -1015,6 +1079,10 @@ main(int argc, char **argv)
 		}
 		if (have_dstats)
 			json_object_set_new(o, "detection", nfw_detect_stats_to_json(&dstats));
+		json_object_set_new(o, "nfdump_files", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+			"files", (json_int_t)segs.nf_files, "blocks", (json_int_t)segs.nf_blocks,
+			"flows", (json_int_t)segs.nf_flows, "other_records", (json_int_t)segs.nf_skipped,
+			"damaged_records", (json_int_t)segs.nf_bad_records));
 		json_object_set_new(o, "segments", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 			"files", (json_int_t)segs.files, "blocks", (json_int_t)segs.blocks,
 			"flows", (json_int_t)segs.flows, "bad_blocks", (json_int_t)segs.bad_blocks,

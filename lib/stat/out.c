@@ -194,7 +194,8 @@ nfw_stat_elem_print(const struct nfw_stat_out *out, const struct nfw_stat_spec *
 		elem_value(sp, e, x, v, sizeof(v));
 		fprintf(fp, "%-23s %16s %-5s %16s %6s(%4.1f) %8s(%4.1f) %8s(%4.1f) %10s %8s %5s\n",
 			nfw_stat_time(e->first_ms, t1, sizeof(t1)), duration_str(duration_ms(e), x, d, sizeof(d)),
-			"any", v, nfw_stat_num(e->flows, x, fl, sizeof(fl)), pct(e->flows, total_flows),
+			sp->elem == NFW_STAT_E_PROTO ? v : "any", /* nfdump names the protocol there too */
+			v, nfw_stat_num(e->flows, x, fl, sizeof(fl)), pct(e->flows, total_flows),
 			nfw_stat_num(e->packets, x, pk, sizeof(pk)), pct(e->packets, total_packets),
 			nfw_stat_num(e->bytes, x, by, sizeof(by)), pct(e->bytes, total_bytes),
 			nfw_stat_num(nfw_stat_pps(e), x, pps, sizeof(pps)),

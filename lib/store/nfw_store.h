@@ -108,6 +108,9 @@ int nfw_seg_is_segment(const char *path);
  * each; stops when fn returns non-zero. Returns the count or -errno.
  */
 int nfw_store_walk(const char *dir, int (*fn)(const char *path, void *arg), void *arg);
+/** The same for the files accept() takes (segments and nfdump's files, for nfwatch-query). */
+int nfw_store_walk_files(const char *dir, int (*accept)(const char *path), int (*fn)(const char *path, void *arg),
+			 void *arg);
 
 /** CRC32C (Castagnoli) of a buffer. */
 uint32_t nfw_crc32c(uint32_t crc, const void *buf, size_t len);

@@ -254,6 +254,7 @@ struct walk_list {
 	char **v;
 	size_t n, cap;
 	int err;
+	int (*accept)(const char *path);
 };
 
 static struct walk_list *walk_cur;
@@ -263,9 +264,9 @@ walk_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
-	if (type != FTW_F || !nfw_seg_is_segment(path))
-		return 0;
 	struct walk_list *l = walk_cur;
+	if (type != FTW_F || !l->accept(path))
+		return 0;
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 64;
 		char **v = realloc(l->v, nc * sizeof(*v));
@@ -294,7 +295,14 @@ cmp_str(const void *a, const void *b)
 int
 nfw_store_walk(const char *dir, int (*fn)(const char *path, void *arg), void *arg)
 {
-	struct walk_list l = { 0 };
+	return nfw_store_walk_files(dir, nfw_seg_is_segment, fn, arg);
+}
+
+int
+nfw_store_walk_files(const char *dir, int (*accept)(const char *path), int (*fn)(const char *path, void *arg),
+		     void *arg)
+{
+	struct walk_list l = { .accept = accept };
 	walk_cur = &l;
 	if (nftw(dir, walk_cb, 32, FTW_PHYS) != 0 && l.err == 0)
 		l.err = -errno;
