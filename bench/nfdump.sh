@@ -4,8 +4,9 @@
 # nfwatch-query against nfdump 1.7 on the same stored flows: a generated
 # stream (--bulk N, site mix) is replayed over loopback into nfcapd (its
 # files are what nfdump reads) and written by nfwatch-query -w as nfwatch
-# segments (LZ4); then each analyst command runs on both, timed over
-# several runs with /usr/bin/time, and the outputs are compared.
+# segments (LZ4); then each analyst command runs on both (and nfwatch-query
+# on nfdump's files too), timed over several runs with /usr/bin/time, and
+# the outputs are compared.
 #
 #   bench/nfdump.sh [--records N] [--runs K]
 #
@@ -46,15 +47,17 @@ echo "flows: nfcapd stored $n1, nfwatch segments $n2 (of $records)"
 echo "sizes: nfcapd $(du -sh "$work/nfcapd" | cut -f1), nfwatch segments $(du -sh "$work/segs" | cut -f1)"
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-bench_one() { # label, args...
-	local label=$1 ta tb
+bench_one() { # label, args...: nfdump on its files, nfwatch-query on segments and on nfdump's own files
+	local label=$1 ta tb tc
 	shift
 	nfdump -R "$work/nfcapd" -N -q "$@" >"$work/a.out" 2>/dev/null
 	"$query" -R "$work/segs" -N -q "$@" >"$work/b.out" 2>/dev/null
 	ta=$(for _ in $(seq "$runs"); do /usr/bin/time -f %e nfdump -R "$work/nfcapd" -N -q "$@" 2>&1 >/dev/null | tail -1; done | median)
 	tb=$(for _ in $(seq "$runs"); do /usr/bin/time -f %e "$query" -R "$work/segs" -N -q "$@" 2>&1 >/dev/null | tail -1; done | median)
-	printf "%-44s nfdump %6.2f s   nfwatch-query %6.2f s   %5.2fx   rows %s / %s\n" "$label" "$ta" "$tb" \
-		"$(echo "$ta / $tb" | bc -l)" "$(wc -l <"$work/a.out")" "$(wc -l <"$work/b.out")"
+	tc=$(for _ in $(seq "$runs"); do /usr/bin/time -f %e "$query" -R "$work/nfcapd" -N -q "$@" 2>&1 >/dev/null | tail -1; done | median)
+	printf "%-44s nfdump %6.2f s   nfwatch-query %6.2f s (%5.2fx)   on nfdump's files %6.2f s (%5.2fx)   rows %s / %s\n" \
+		"$label" "$ta" "$tb" "$(echo "$ta / $tb" | bc -l)" "$tc" "$(echo "$ta / $tc" | bc -l)" \
+		"$(wc -l <"$work/a.out")" "$(wc -l <"$work/b.out")"
 }
 bench_one "-s srcip/bytes" -s srcip/bytes
 bench_one "-A srcip" -A srcip

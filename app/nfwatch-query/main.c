@@ -47,6 +47,7 @@
 #include "flowfile.h"
 #include "nfdump.h"
 #include "meter_input.h"
+#include "stored_read.h"
 
 #define MAX_FILES 256
 
@@ -387,104 +388,20 @@ on_file_flow(const struct nfw_flow *f, void *arg)
 		nfw_flowtab_add(k->dp->ft, f);
 }
 
-struct seg_read {
-	struct nfw_flow_writer *w;
-	struct detect_pipe *dp;
-	uint64_t files, blocks, flows, bad_blocks, bad_bytes;
-	uint64_t nf_files, nf_blocks, nf_flows, nf_skipped, nf_bad_records; /* nfdump's files */
-	int damaged;
-};
-
-/*
- * One of nfdump's files (nfcapd.*, nfdump -w): its records are records as
- * an exporter sent them, so for the detectors they are stitched like
- * decoded ones (the flow table), not taken as sessions.
- */
-static int
-read_nfcapd(const char *path, void *arg)
+/* a stored record (stored_read.c): the filter, the output, the detectors (sessions as they are, records stitched) */
+static void
+on_stored(const struct nfw_flow *f, bool session, void *arg)
 {
-	struct seg_read *s = arg;
-	char err[512];
-	struct nfw_nfcapd *r = nfw_nfcapd_open(path, err, sizeof(err));
-	if (r == NULL) {
-		fprintf(stderr, "nfwatch-query: %s\n", err);
-		s->damaged = 1;
-		return 0;
+	struct flow_sink *k = arg;
+	if (!keep(f))
+		return;
+	put_record(k->w, f);
+	if (k->dp != NULL) {
+		if (session)
+			detect_session(f, k->dp);
+		else
+			nfw_flowtab_add(k->dp->ft, f);
 	}
-	struct nfw_flow f;
-	int rc = 0;
-	while (!stop_flag && (rc = nfw_nfcapd_next(r, &f)) == 1) {
-		if (!keep(&f))
-			continue;
-		put_record(s->w, &f);
-		if (s->dp != NULL)
-			nfw_flowtab_add(s->dp->ft, &f);
-	}
-	if (!stop_flag && rc < 0) {
-		fprintf(stderr, "nfwatch-query: %s: %s (the flows before it were read)\n", path, nfw_nfcapd_error(r));
-		s->damaged = 1;
-	}
-	struct nfw_nfcapd_stats st;
-	nfw_nfcapd_stats_get(r, &st);
-	if (st.bad_records > 0)
-		fprintf(stderr, "nfwatch-query: %s: %llu damaged record(s): the rest of their blocks skipped\n", path,
-			(unsigned long long)st.bad_records);
-	s->nf_files++;
-	s->nf_blocks += st.blocks;
-	s->nf_flows += st.flows;
-	s->nf_skipped += st.skipped;
-	s->nf_bad_records += st.bad_records;
-	nfw_nfcapd_close(r);
-	return 0;
-}
-
-static int
-stored_file(const char *path)
-{
-	return nfw_seg_is_segment(path) || nfw_nfcapd_is(path);
-}
-
-/* a file found under a directory: a segment or one of nfdump's */
-static int read_segment(const char *path, void *arg);
-static int
-read_stored(const char *path, void *arg)
-{
-	return nfw_seg_is_segment(path) ? read_segment(path, arg) : read_nfcapd(path, arg);
-}
-
-static int
-read_segment(const char *path, void *arg)
-{
-	struct seg_read *s = arg;
-	char err[512];
-	struct nfw_segr *r = nfw_segr_open(path, err, sizeof(err));
-	if (r == NULL) {
-		fprintf(stderr, "nfwatch-query: %s\n", err);
-		s->damaged = 1;
-		return 0;
-	}
-	struct nfw_flow_closed c;
-	while (!stop_flag && nfw_segr_next(r, &c) == 1) {
-		if (!keep(&c.f))
-			continue;
-		put_record(s->w, &c.f);
-		if (s->dp != NULL)
-			detect_session(&c.f, s->dp);
-	}
-	struct nfw_segr_stats st;
-	nfw_segr_stats_get(r, &st);
-	if (st.bad_blocks > 0) {
-		fprintf(stderr, "nfwatch-query: %s: %llu damaged block(s) skipped, last: %s\n", path,
-			(unsigned long long)st.bad_blocks, nfw_segr_damage(r));
-		s->damaged = 1;
-	}
-	s->files++;
-	s->blocks += st.blocks;
-	s->flows += st.records;
-	s->bad_blocks += st.bad_blocks;
-	s->bad_bytes += st.bad_bytes;
-	nfw_segr_close(r);
-	return 0;
 }
 
 int
@@ -869,7 +786,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	struct seg_read segs = { .w = w, .dp = report != NULL ? &dp : NULL };
+	struct stored_stats segs = { 0 };
+	struct flow_sink ssink = { .w = w, .dp = report != NULL ? &dp : NULL };
 	uint64_t file_flows = 0;
 	if (flow_file != NULL) {
 		struct flow_sink sink = { .w = w, .dp = report != NULL ? &dp : NULL };
@@ -891,13 +809,13 @@ main(int argc, char **argv)
 		char err[512];
 		struct stat sb;
 		if (stat(files[i], &sb) == 0 && (S_ISDIR(sb.st_mode) || stored_file(files[i]))) {
-			int n = S_ISDIR(sb.st_mode) ? nfw_store_walk_files(files[i], stored_file, read_stored, &segs)
-						    : read_stored(files[i], &segs);
+			unsigned found = 0;
+			int n = stored_read(files[i], on_stored, &ssink, &stop_flag, &segs, &found);
 			if (n < 0) {
 				fprintf(stderr, "nfwatch-query: %s: %s\n", files[i], strerror(-n));
 				rc = 1;
 			}
-			if (S_ISDIR(sb.st_mode) && n == 0)
+			if (S_ISDIR(sb.st_mode) && n == 0 && found == 0)
 				fprintf(stderr, "nfwatch-query: %s: no segment files and no nfdump files\n", files[i]);
 			continue;
 		}

@@ -25,6 +25,8 @@ struct nfd {
 	size_t nkeep, capkeep;
 	bool full, header_done, stream;
 	uint64_t flows, packets, bytes;           /* the passed records, for the percentages */
+	struct nfw_flow batch[NFW_STAT_BURST];    /* records on their way to the -s and -A tables, a burst at a time */
+	unsigned nbatch;
 };
 
 /*
@@ -120,6 +122,20 @@ limit_hit(struct nfd *d, const char *what)
 	return -1;
 }
 
+/* the batched records into every -s table, their look-ups overlapped */
+static int
+batch_flush(struct nfd *d)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < d->o.nstats && d->nbatch > 0; i++)
+		if (d->st[i] != NULL && nfw_stat_elem_add_burst(d->st[i], &d->o.stats[i], d->batch, d->nbatch) != 0)
+			rc = limit_hit(d, "-s");
+	if (d->agg != NULL && d->nbatch > 0 && nfw_stat_table_add_burst(d->agg, d->batch, d->nbatch) != 0)
+		rc = limit_hit(d, "aggregation");
+	d->nbatch = 0;
+	return rc;
+}
+
 int
 nfd_put(struct nfd *d, const struct nfw_flow *f)
 {
@@ -137,11 +153,11 @@ nfd_put(struct nfd *d, const struct nfw_flow *f)
 		return 0;
 	}
 	int rc = 0;
-	for (unsigned i = 0; i < d->o.nstats; i++)
-		if (d->st[i] != NULL && nfw_stat_elem_add(d->st[i], &d->o.stats[i], f) != 0)
-			rc = limit_hit(d, "-s");
-	if (d->agg != NULL && nfw_stat_table_add(d->agg, f) != 0)
-		rc = limit_hit(d, "aggregation");
+	if (d->o.nstats > 0 || d->agg != NULL) {
+		d->batch[d->nbatch++] = *f;
+		if (d->nbatch == NFW_STAT_BURST)
+			rc = batch_flush(d);
+	}
 	if (d->o.order >= 0 && d->agg == NULL) {
 		size_t lim = d->o.limit != 0 ? d->o.limit : NFW_STAT_DEFAULT_LIMIT;
 		if (d->nkeep == d->capkeep) {
@@ -191,6 +207,7 @@ print_sorted(struct nfd *d, const struct nfw_stat_entry *e, size_t n, int order,
 int
 nfd_finish(struct nfd *d, const struct nfw_stat_summary *s)
 {
+	batch_flush(d);
 	int rc = d->full ? 1 : 0;
 	FILE *fp = d->out.fp;
 	bool record_stat = false;

@@ -156,7 +156,7 @@ nfw_capture_parse_ip(int linktype, const uint8_t *f, size_t caplen, size_t wirel
 				return 0;
 			}
 			off += 4;
-			if (caplen - off < 2) {
+			if (caplen < off + 2) { /* (caplen - off would wrap: a tag past a 15-byte frame) */
 				*skip = NFW_CAPTURE_SKIP_TRUNCATED;
 				return 0;
 			}

@@ -149,6 +149,17 @@ int nfw_stat_table_add(struct nfw_stat_table *t, const struct nfw_flow *f);
 /** Add a prepared key with one record's counters (element statistics). */
 int nfw_stat_table_add_key(struct nfw_stat_table *t, const struct nfw_stat_key *k,
 			   const struct nfw_flow *f);
+/**
+ * n keys at once, key i counting flow f[i] (forward): the same as
+ * nfw_stat_table_add_key one by one, with the table's misses overlapped
+ * (hashes, then slots, then entries prefetched). 0, or the last error; the
+ * keys after an error are still added.
+ */
+#define NFW_STAT_BURST 32
+/** n records into an aggregation table (nfw_stat_table_add each), a burst at a time. */
+int nfw_stat_table_add_burst(struct nfw_stat_table *t, const struct nfw_flow *f, unsigned n);
+int nfw_stat_table_add_keys(struct nfw_stat_table *t, const struct nfw_stat_key *k, const struct nfw_flow *const *f,
+			    unsigned n);
 
 size_t nfw_stat_table_count(const struct nfw_stat_table *t);
 /** Keys refused at the limit. */
@@ -200,6 +211,9 @@ const char *nfw_stat_elem_title(enum nfw_stat_elem e);
  * uses nfw_stat_table_add with the -A key). Two-sided fields add twice.
  */
 int nfw_stat_elem_add(struct nfw_stat_table *t, const struct nfw_stat_spec *sp, const struct nfw_flow *f);
+/** The same for n records (at most NFW_STAT_BURST), their table look-ups overlapped. */
+int nfw_stat_elem_add_burst(struct nfw_stat_table *t, const struct nfw_stat_spec *sp, const struct nfw_flow *f,
+			    unsigned n);
 
 /* --- output --- */
 

@@ -220,12 +220,12 @@ addr_key(struct nfw_stat_key *k, const uint8_t a[16], uint8_t af, int m4, int m6
 		stat_mask_addr(k->src, af == 4, (unsigned)m4, (unsigned)m6);
 }
 
-int
-nfw_stat_elem_add(struct nfw_stat_table *t, const struct nfw_stat_spec *sp, const struct nfw_flow *f)
+/* the element keys of one record (one, or two for two-sided fields): their count, 0 for an unknown element */
+static unsigned
+elem_keys(const struct nfw_stat_spec *sp, const struct nfw_flow *f, struct nfw_stat_key k[2])
 {
-	struct nfw_stat_key k[2];
 	unsigned n = 1;
-	memset(k, 0, sizeof(k));
+	memset(k, 0, 2 * sizeof(*k));
 	switch (sp->elem) {
 	case NFW_STAT_E_SRCIP: addr_key(&k[0], f->src_addr, f->af, -1, -1); break;
 	case NFW_STAT_E_DSTIP: addr_key(&k[0], f->dst_addr, f->af, -1, -1); break;
@@ -267,12 +267,33 @@ nfw_stat_elem_add(struct nfw_stat_table *t, const struct nfw_stat_spec *sp, cons
 	case NFW_STAT_E_NEXTHOP: memcpy(k[0].src, f->nexthop, 16); break;
 	case NFW_STAT_E_TOS: k[0].tos = f->tos; break;
 	default:
+		return 0;
+	}
+	return n;
+}
+
+int
+nfw_stat_elem_add(struct nfw_stat_table *t, const struct nfw_stat_spec *sp, const struct nfw_flow *f)
+{
+	return nfw_stat_elem_add_burst(t, sp, f, 1);
+}
+
+int
+nfw_stat_elem_add_burst(struct nfw_stat_table *t, const struct nfw_stat_spec *sp, const struct nfw_flow *f,
+			unsigned n)
+{
+	struct nfw_stat_key k[NFW_STAT_BURST * 2];
+	const struct nfw_flow *of[NFW_STAT_BURST * 2];
+	unsigned m = 0;
+	if (n > NFW_STAT_BURST)
 		return -EINVAL;
-	}
 	for (unsigned i = 0; i < n; i++) {
-		int rc = nfw_stat_table_add_key(t, &k[i], f);
-		if (rc != 0)
-			return rc;
+		unsigned c = elem_keys(sp, &f[i], &k[m]);
+		if (c == 0)
+			return -EINVAL;
+		for (unsigned j = 0; j < c; j++)
+			of[m + j] = &f[i];
+		m += c;
 	}
-	return 0;
+	return nfw_stat_table_add_keys(t, k, of, m);
 }

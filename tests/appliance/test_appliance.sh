@@ -119,7 +119,8 @@ PY
 check "allow-list" $?
 
 # 3. SIGINT: clean stop
-"$app" -l 0-1 "${eal[@]}" --file-prefix nfwt3-$$ --vdev "net_pcap0,rx_pcap=$work/in.pcap" -- \
+# (timeout: bounded even if this script dies; it passes SIGINT on to the appliance)
+timeout 120 "$app" -l 0-1 "${eal[@]}" --file-prefix nfwt3-$$ --vdev "net_pcap0,rx_pcap=$work/in.pcap" -- \
 	--mode full --segments "$work/segs3" --summary-json "$work/s3.json" >"$work/a3.log" 2>&1 &
 pid=$!
 sleep 4
@@ -137,7 +138,7 @@ if ip netns add $ns 2>/dev/null && command -v tcpreplay >/dev/null; then
 	ip link set nfwa$$ up && ip -n $ns link set nfwb$$ up && ip -n $ns link set lo up
 	"$gen" --scenario small --out "$work/small.pcap" 2>/dev/null
 	"$query" -q --stats=json -r "$work/small.pcap" >"$work/qs.json"
-	"$app" -l 0-1 "${eal[@]}" --file-prefix nfwt4-$$ --vdev "net_af_packet0,iface=nfwa$$" -- \
+	timeout 120 "$app" -l 0-1 "${eal[@]}" --file-prefix nfwt4-$$ --vdev "net_af_packet0,iface=nfwa$$" -- \
 		--mode flow --summary-json "$work/s4.json" >"$work/a4.log" 2>&1 &
 	pid=$!
 	sleep 3

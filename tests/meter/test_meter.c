@@ -285,6 +285,9 @@ test_bad_frames(void **state)
 	put16(f + 12, 0x0806); /* ARP */
 	nfw_meter_frame(m, DLT_EN10MB, f, 60, 60, T0);
 	nfw_meter_frame(m, DLT_EN10MB, f, 10, 60, T0); /* cut inside the Ethernet header */
+	put16(f + 12, 0x8100);
+	nfw_meter_frame(m, DLT_EN10MB, f, 15, 60, T0); /* a VLAN tag cut short (the fuzzer's find) */
+	put16(f + 12, 0x0806);
 	tcp_hdr(l4, 1, 2, 0x02);
 	size_t n = eth_ipv4(f, 0, 0x0a000001, 0x0a000002, 6, 0, l4, 20, 1000);
 	nfw_meter_frame(m, DLT_EN10MB, f, 14 + 20 + 10, n, T0); /* cut before the flags */
@@ -297,10 +300,10 @@ test_bad_frames(void **state)
 	nfw_meter_frame(m, 147 /* a user link type */, f, n, n, T0);
 	struct nfw_meter_stats st;
 	nfw_meter_stats_get(m, &st);
-	assert_int_equal(st.packets, 7);
+	assert_int_equal(st.packets, 8);
 	assert_int_equal(st.metered, 1);
 	assert_int_equal(st.dropped[NFW_METER_DROP_NOT_IP], 1);
-	assert_int_equal(st.dropped[NFW_METER_DROP_TRUNCATED], 2);
+	assert_int_equal(st.dropped[NFW_METER_DROP_TRUNCATED], 3);
 	assert_int_equal(st.dropped[NFW_METER_DROP_BAD_HEADER], 2);
 	assert_int_equal(st.dropped[NFW_METER_DROP_LINKTYPE], 1);
 	nfw_meter_flush(m);

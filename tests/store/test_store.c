@@ -237,10 +237,37 @@ test_crash_current(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* the instruction's three streams and the tables give one CRC, at every length and split */
+static void
+test_crc32c(void **state)
+{
+	(void)state;
+	/* the check value of "123456789" (RFC 3720's CRC32C) */
+	assert_int_equal(nfw_crc32c(0, "123456789", 9), 0xe3069283u);
+	assert_int_equal(nfw_crc32c_table(0, "123456789", 9), 0xe3069283u);
+	static uint8_t buf[40000];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	static const size_t lens[] = { 0, 1, 7, 8, 9, 4095, 12287, 12288, 12289, 24576 + 13, 40000 };
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		uint32_t hw = nfw_crc32c(0, buf, lens[i]), sw = nfw_crc32c_table(0, buf, lens[i]);
+		assert_int_equal(hw, sw);
+		/* in two pieces: the running form */
+		size_t h = lens[i] / 3;
+		assert_int_equal(nfw_crc32c(nfw_crc32c(0, buf, h), buf + h, lens[i] - h), sw);
+		assert_int_equal(nfw_crc32c(0, buf + 1, lens[i] ? lens[i] - 1 : 0),
+				 nfw_crc32c_table(0, buf + 1, lens[i] ? lens[i] - 1 : 0)); /* unaligned */
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_roundtrip_codecs),
 		cmocka_unit_test(test_torn_and_corrupted),
 		cmocka_unit_test(test_crash_current),
