@@ -35,6 +35,7 @@
 #include "nfw_detect.h"
 #include "nfw_filter.h"
 #include "nfw_flowtab.h"
+#include "nfw_meter.h"
 #include "nfw_sketch.h"
 #include "nfw_store.h"
 
@@ -73,6 +74,8 @@ struct app_cfg {
 	char ctl_socket[108];       /* unix socket for nfwatch-ctl ("" = none) */
 	bool telemetry;             /* /nfwatch/... endpoints (on unless --no-telemetry) */
 	bool detect;                /* --detect: detectors on the control thread */
+	bool meter;                 /* --mode meter: the port carries packets (a mirror), not exports */
+	double meter_active_s, meter_inactive_s;
 };
 
 /* Which exporters a worker takes: deny first, then allow (empty allow = all). */
@@ -139,6 +142,7 @@ struct wstats {
 	uint64_t skipped[NFW_CAPTURE_SKIP__MAX];
 	uint64_t denied;
 	uint64_t multiseg_copied;
+	uint64_t meter_timed;    /* meter mode: packets that came with their own time (rx timestamp) */
 	uint64_t datagrams;
 	uint64_t records;
 	uint64_t own_shard;
@@ -175,6 +179,9 @@ struct worker {
 	struct rxq_ref rxq[APP_MAX_RXQ];
 	unsigned nrxq;
 	struct nfw_decode *dec;
+	struct nfw_meter *meter;                /* --mode meter: packets to flows, before the flow table */
+	int64_t ts_off;                         /* the ports' rx timestamp field (-1: none) */
+	uint64_t ts_flag;
 	struct nfw_flowtab *ft;
 	struct nfw_segw *segw;
 	struct nfw_detect *beacons;             /* beaconing on this shard's tuples (detection on) */

@@ -12,7 +12,9 @@
  * profile's. A unique --file-prefix is added when none is given.
  *
  *   nfwatch [--profile FILE] [EAL options] -- [options]
- *     --mode rxonly|decode|flow|full   --duration S   --stats-interval S
+ *     --mode rxonly|decode|flow|full|meter   --duration S   --stats-interval S
+ *     --meter-active S  --meter-inactive S (meter: a mirror port's packets to flows,
+ *     then the flow mode's pipeline)
  *     --segments DIR  --rotate MIN  --codec none|lz4|zstd
  *     --flows N (per shard)  --flow-idle S  --burst N  --ring N  --rxq N
  *     --rxd N  --mbufs N  --allow PREFIX (repeat)  --summary-json FILE
@@ -45,6 +47,8 @@ cfg_defaults(struct app_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->mode = MODE_FULL;
+	c->meter_active_s = 1800;
+	c->meter_inactive_s = 15;
 	c->rotate_min = 5;
 	c->codec = NFW_SEG_CODEC_LZ4;
 	c->flows_per_shard = 1u << 20;
@@ -212,6 +216,8 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
+		{ "meter-active", required_argument, NULL, 1001 },
+		{ "meter-inactive", required_argument, NULL, 1002 },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "stats-interval", required_argument, NULL, 'I' },
 		{ "interactive", no_argument, NULL, 'i' },
@@ -248,11 +254,27 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 			else if (strcmp(optarg, "decode") == 0) c->mode = MODE_DECODE;
 			else if (strcmp(optarg, "flow") == 0) c->mode = MODE_FLOW;
 			else if (strcmp(optarg, "full") == 0) c->mode = MODE_FULL;
+			else if (strcmp(optarg, "meter") == 0) c->mode = MODE_FLOW, c->meter = true;
 			else {
-				fprintf(stderr, "nfwatch: --mode is rxonly, decode, flow or full\n");
+				fprintf(stderr, "nfwatch: --mode is rxonly, decode, flow, full or meter\n");
 				return -1;
 			}
 			break;
+		case 1001:
+		case 1002: {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || !(v >= 1 && v <= 604800)) {
+				fprintf(stderr, "nfwatch: --%s takes 1..604800 seconds\n",
+					o == 1001 ? "meter-active" : "meter-inactive");
+				return -1;
+			}
+			if (o == 1001)
+				c->meter_active_s = v;
+			else
+				c->meter_inactive_s = v;
+			break;
+		}
 		case 'd': if (parse_uint("duration", optarg, 0, 86400 * 365, &c->duration_s)) return -1; break;
 		case 'i': c->interactive = true; break;
 		case 'T': c->telemetry = false; break;
@@ -314,7 +336,7 @@ cfg_parse_app(struct app_cfg *c, int argc, char **argv)
 		}
 		case 'E': if (parse_uint("epoch", optarg, 1, 3600, &c->epoch_s)) return -1; break;
 		case 'h':
-			printf("usage: nfwatch [--profile FILE] [EAL options] -- [--mode rxonly|decode|flow|full]\n"
+			printf("usage: nfwatch [--profile FILE] [EAL options] -- [--mode rxonly|decode|flow|full|meter]\n"
 			       "         [--duration S] [--stats-interval S] [--segments DIR] [--rotate MIN]\n"
 			       "         [--codec none|lz4|zstd] [--flows N] [--flow-idle S] [--burst N]\n"
 			       "         [--ring N] [--rxq N] [--rxd N] [--mbufs N] [--allow PREFIX]...\n"

@@ -128,6 +128,34 @@ summary_json(struct app *a, double secs)
 	json_object_set_new(tot, "to_detect", json_integer((json_int_t)t.st.to_detect));
 	json_object_set_new(tot, "detect_full", json_integer((json_int_t)t.st.detect_full));
 	json_object_set_new(root, "totals", tot);
+	if (a->cfg.meter) { /* a mirror port: packets = metered + dropped by reason, flows by how they ended */
+		struct nfw_meter_stats m = { 0 }, x;
+		for (unsigned i = 0; i < a->nworkers; i++) {
+			if (a->w[i]->meter == NULL)
+				continue;
+			nfw_meter_stats_get(a->w[i]->meter, &x);
+			m.packets += x.packets;
+			m.metered += x.metered;
+			for (unsigned r = 0; r < NFW_METER_DROP__MAX; r++)
+				m.dropped[r] += x.dropped[r];
+			m.fragments += x.fragments;
+			m.out_of_order += x.out_of_order;
+			m.flows += x.flows;
+			m.ended_inactive += x.ended_inactive;
+			m.ended_active += x.ended_active;
+			m.evicted_full += x.evicted_full;
+			m.flushed += x.flushed;
+		}
+		json_t *dr = json_object();
+		for (unsigned r = 0; r < NFW_METER_DROP__MAX; r++)
+			json_object_set_new(dr, nfw_meter_drop_str(r), json_integer((json_int_t)m.dropped[r]));
+		json_object_set_new(root, "meter", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+			"packets", (json_int_t)m.packets, "metered", (json_int_t)m.metered, "flows", (json_int_t)m.flows,
+			"ended_inactive", (json_int_t)m.ended_inactive, "ended_active", (json_int_t)m.ended_active,
+			"evicted_full", (json_int_t)m.evicted_full, "flushed", (json_int_t)m.flushed,
+			"fragments", (json_int_t)m.fragments, "out_of_order", (json_int_t)m.out_of_order,
+			"timed", (json_int_t)t.st.meter_timed, "dropped", dr));
+	}
 	struct nfw_detect_stats ds;
 	if (control_detect_stats(a, &g_ctl, &ds))
 		json_object_set_new(root, "detection", nfw_detect_stats_to_json(&ds));

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include <rte_ethdev.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
@@ -54,6 +55,21 @@ ports_init(struct app *a)
 			fprintf(stderr, "nfwatch: port %u offers %u rx queues, %u asked\n", port,
 				info.max_rx_queues, nq);
 			return -1;
+		}
+		/* meter mode: the packets' own times where the port gives them. A NIC that offers
+		 * the offload is asked for it; net_pcap stamps every packet with the capture's time
+		 * without offering it. The field is the one registered name: read where a packet's
+		 * flag says it was set, arrival time otherwise. */
+		if (c->meter && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) != 0)
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+		if (c->meter && a->w[0]->ts_off < 0) {
+			int off;
+			uint64_t flag;
+			if (rte_mbuf_dyn_rx_timestamp_register(&off, &flag) == 0)
+				for (unsigned i = 0; i < a->nworkers; i++) {
+					a->w[i]->ts_off = off;
+					a->w[i]->ts_flag = flag;
+				}
 		}
 		if (nq > 1 && info.flow_type_rss_offloads != 0) {
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;

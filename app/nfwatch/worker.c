@@ -2,7 +2,11 @@
 /*
  * The worker lcore: rx burst -> prefetch -> L2-L4 walk -> allow-list ->
  * decoder (by version, whatever the port) -> records to their shard -> flow
- * table -> closed flows to segments. Nothing in the loop allocates, locks
+ * table -> closed flows to segments. In meter mode (a mirror port: packets,
+ * not exports) the walk and decoder give way to lib/meter, whose flows take
+ * the same road from the shard on; its clock is the packets' rx timestamp
+ * where the port gives one (net_pcap: the capture's own times), else their
+ * arrival. Nothing in the loop allocates, locks
  * or prints; segment writes happen when a flow closes (a block of 1024
  * records at a time), the cost of full mode.
  *
@@ -20,6 +24,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
 #include "app.h"
@@ -72,6 +77,8 @@ emit_closed(const struct nfw_flow_closed *c, void *arg)
 		closed_flush(w);
 }
 
+static void meter_emit(const struct nfw_flow *f, void *arg);
+
 int
 worker_init(struct app *a, struct worker *w, char *err, size_t errlen)
 {
@@ -82,6 +89,21 @@ worker_init(struct app *a, struct worker *w, char *err, size_t errlen)
 		return -1;
 	}
 	acl_from_cfg(&w->acl, c);
+	w->ts_off = -1; /* until a port gives rx timestamps (port.c) */
+	if (c->meter) {
+		struct nfw_meter_config mc;
+		nfw_meter_config_default(&mc);
+		mc.active_s = c->meter_active_s;
+		mc.inactive_s = c->meter_inactive_s;
+		mc.max_flows = c->flows_per_shard;
+		mc.emit = meter_emit;
+		mc.emit_arg = w;
+		w->meter = nfw_meter_create(&mc);
+		if (w->meter == NULL) {
+			snprintf(err, errlen, "meter of %u flows for worker %u: out of memory", c->flows_per_shard, w->id);
+			return -1;
+		}
+	}
 	if (a->sketches && (sketch_set_init(&w->sk[0]) != 0 || sketch_set_init(&w->sk[1]) != 0)) {
 		snprintf(err, errlen, "sketches for worker %u: out of memory", w->id);
 		return -1;
@@ -124,6 +146,8 @@ worker_fini(struct worker *w)
 	w->ft = NULL;
 	nfw_decode_free(w->dec);
 	w->dec = NULL;
+	nfw_meter_free(w->meter);
+	w->meter = NULL;
 	sketch_set_free(&w->sk[0]);
 	sketch_set_free(&w->sk[1]);
 	nfw_detect_free(w->beacons);
@@ -212,6 +236,60 @@ exp_sum(struct worker *w, const struct nfw_flow *f)
 	e->packets += f->packets;
 }
 
+/* decoded (or metered) records to their shard's flow table, here or staged for its worker */
+static void
+route_records(struct app *a, struct worker *w, const struct nfw_flow *recs, unsigned n)
+{
+	if (a->nworkers == 1) {
+		nfw_flowtab_add_burst(w->ft, recs, n);
+		w->st.own_shard += n;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned s = shard_of(&recs[i], a->nworkers);
+		if (s == w->id) {
+			nfw_flowtab_add(w->ft, &recs[i]);
+			w->st.own_shard++;
+			continue;
+		}
+		w->stage[s][w->nstage[s]++] = recs[i];
+		if (w->nstage[s] == APP_OUT_BATCH)
+			stage_flush(w, s);
+	}
+}
+
+/* a flow the meter ended: a record like a decoded one */
+static void
+meter_emit(const struct nfw_flow *f, void *arg)
+{
+	struct worker *w = arg;
+	w->st.records++;
+	route_records(&g_app, w, f, 1);
+}
+
+static inline uint64_t
+now_us(const struct app *a)
+{
+	return a->start_ms * 1000 + (rte_get_tsc_cycles() - a->tsc0) * 1000000 / a->tsc_hz;
+}
+
+/* the packet's time for the meter: its rx timestamp (ns or us) where the port set one, else now */
+static inline uint64_t
+pkt_time_us(const struct app *a, const struct worker *w, const struct rte_mbuf *m)
+{
+	if (w->ts_off >= 0 && (m->ol_flags & w->ts_flag)) {
+		uint64_t v = *RTE_MBUF_DYNFIELD(m, w->ts_off, const uint64_t *);
+		return v > 100000000000000000ull ? v / 1000 : v; /* past 1e17: nanoseconds */
+	}
+	return now_us(a);
+}
+
+static inline bool
+pkt_timed(const struct worker *w, const struct rte_mbuf *m)
+{
+	return w->ts_off >= 0 && (m->ol_flags & w->ts_flag) != 0;
+}
+
 static void
 handle_pkt(struct app *a, struct worker *w, struct rte_mbuf *m, uint64_t t_ms)
 {
@@ -224,6 +302,15 @@ handle_pkt(struct app *a, struct worker *w, struct rte_mbuf *m, uint64_t t_ms)
 		len = m->pkt_len < sizeof(w->linear) ? m->pkt_len : sizeof(w->linear);
 		data = rte_pktmbuf_read(m, 0, (uint32_t)len, w->linear);
 		w->st.multiseg_copied++;
+	}
+	if (w->meter != NULL) { /* a mirror port: the packet itself is the traffic */
+		bool timed = pkt_timed(w, m);
+		w->st.meter_timed += timed;
+		/* the wire length is not known past pkt_len (a replayed capture's snap length cut its
+		 * frames): the IP header's length is what an exporter counts, so the frame may be cut */
+		nfw_meter_frame(w->meter, 1 /* DLT_EN10MB */, data, len, (size_t)m->pkt_len + 65536,
+				timed ? pkt_time_us(a, w, m) : now_us(a));
+		return;
 	}
 	if (!nfw_capture_parse_frame(1 /* DLT_EN10MB */, data, len, m->pkt_len, &pkt, &skip)) {
 		w->st.skipped[skip]++;
@@ -241,22 +328,7 @@ handle_pkt(struct app *a, struct worker *w, struct rte_mbuf *m, uint64_t t_ms)
 		exp_sum(w, &recs[i]);
 	if (a->cfg.mode == MODE_DECODE)
 		return;
-	if (a->nworkers == 1) {
-		nfw_flowtab_add_burst(w->ft, recs, n);
-		w->st.own_shard += n;
-		return;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		unsigned s = shard_of(&recs[i], a->nworkers);
-		if (s == w->id) {
-			nfw_flowtab_add(w->ft, &recs[i]);
-			w->st.own_shard++;
-			continue;
-		}
-		w->stage[s][w->nstage[s]++] = recs[i];
-		if (w->nstage[s] == APP_OUT_BATCH)
-			stage_flush(w, s);
-	}
+	route_records(a, w, recs, n);
 }
 
 /* ---- requests from the control thread ---- */
@@ -464,6 +536,8 @@ worker_main(void *arg)
 			}
 			rte_pktmbuf_free_bulk(pk, n);
 		}
+		if (w->meter != NULL && w->st.meter_timed == 0 && work == 0) /* a quiet port still ages its flows */
+			nfw_meter_advance(w->meter, now_us(a));
 		if (w->ft != NULL) {
 			for (unsigned j = 0; j < a->nworkers; j++)
 				stage_flush(w, j);
@@ -477,7 +551,9 @@ worker_main(void *arg)
 		w->st.total_cycles += t1 - last;
 		last = t1;
 	}
-	/* clean stop: hand off what is staged, then drain until every producer is done */
+	/* clean stop: the meter's flows end, hand off what is staged, then drain until every producer is done */
+	if (w->meter != NULL)
+		nfw_meter_flush(w->meter);
 	if (w->ft != NULL)
 		for (unsigned j = 0; j < a->nworkers; j++)
 			stage_flush(w, j);

@@ -233,15 +233,10 @@ nfw_meter_frame(struct nfw_meter *m, int linktype, const uint8_t *frame, size_t 
 	m->st.metered++;
 
 	/* the capture's clock: flows idle past the inactive timeout end, oldest first */
-	if (ts_us > m->now_us) {
-		m->now_us = ts_us;
-		while (m->oldest && m->f[m->oldest - 1].last_us + m->inactive_us <= ts_us) {
-			m->st.ended_inactive++;
-			end_flow(m, m->oldest);
-		}
-	} else if (ts_us < m->now_us) {
+	if (ts_us > m->now_us)
+		nfw_meter_advance(m, ts_us);
+	else if (ts_us < m->now_us)
 		m->st.out_of_order++;
-	}
 
 	uint64_t h = nfw_hash64(&k, KEY_LEN, 0x6d65746572ull);
 	uint32_t *chain = &m->head[(uint32_t)h & m->mask];
@@ -289,6 +284,18 @@ nfw_meter_frame(struct nfw_meter *m, int linktype, const uint8_t *frame, size_t 
 	*chain = id;
 	list_append(m, id);
 	m->st.active_flows++;
+}
+
+void
+nfw_meter_advance(struct nfw_meter *m, uint64_t now_us)
+{
+	if (now_us <= m->now_us)
+		return;
+	m->now_us = now_us;
+	while (m->oldest && m->f[m->oldest - 1].last_us + m->inactive_us <= now_us) {
+		m->st.ended_inactive++;
+		end_flow(m, m->oldest);
+	}
 }
 
 void

@@ -92,6 +92,13 @@ void nfw_meter_free(struct nfw_meter *m);
 void nfw_meter_frame(struct nfw_meter *m, int linktype, const uint8_t *frame, size_t caplen, size_t wirelen,
 		     uint64_t ts_us);
 
+/**
+ * The clock moves to now_us without a packet (a live port gone quiet):
+ * flows idle past inactive_s end. A time before the newest packet's does
+ * nothing.
+ */
+void nfw_meter_advance(struct nfw_meter *m, uint64_t now_us);
+
 /** End every flow (at the end of a capture). */
 void nfw_meter_flush(struct nfw_meter *m);
 
