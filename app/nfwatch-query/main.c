@@ -60,6 +60,56 @@ static struct nfw_segw *g_segw;         /* -w DIR: records to segments instead o
 static volatile sig_atomic_t stop_flag;
 
 /*
+ * A progress line on a terminal (stderr) once a run has taken a second:
+ * records read, their rate, the time so far; rewritten every half second,
+ * wiped at the end. Nothing when stderr is not a terminal.
+ */
+static bool g_progress;
+static uint64_t g_prog_n, g_prog_next = 1u << 16, g_prog_t0, g_prog_last;
+static bool g_prog_shown;
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+progress_show(void)
+{
+	uint64_t now = mono_ms();
+	if (now < g_prog_t0 + 1000 || now < g_prog_last + 500)
+		return;
+	g_prog_last = now;
+	double s = (double)(now - g_prog_t0) / 1000.0;
+	char n[32], r[32];
+	nfw_stat_num(g_prog_n, false, n, sizeof(n));
+	nfw_stat_num((uint64_t)((double)g_prog_n / s), false, r, sizeof(r));
+	fprintf(stderr, "\rnfwatch-query: %s records read, %s/s, %02u:%02u ", n, r, (unsigned)s / 60, (unsigned)s % 60);
+	g_prog_shown = true;
+}
+
+static inline void
+progress_count(uint64_t n)
+{
+	g_prog_n += n;
+	if (__builtin_expect(g_progress && g_prog_n >= g_prog_next, 0)) {
+		g_prog_next = g_prog_n + (1u << 16);
+		progress_show();
+	}
+}
+
+static void
+progress_end(void)
+{
+	if (g_prog_shown)
+		fprintf(stderr, "\r\033[K");
+	g_prog_shown = false;
+}
+
+/*
  * Every record read comes here: it is counted for the summary, then kept
  * when it lies inside the -t window (first and last seen both inside, as
  * nfdump) and matches the filter. -c stops the reading after N kept.
@@ -67,6 +117,7 @@ static volatile sig_atomic_t stop_flag;
 static inline bool
 keep(const struct nfw_flow *f)
 {
+	progress_count(1);
 	bool in = g_twin_to == 0 || (f->start_ms >= g_twin_from &&
 				     (f->end_ms > f->start_ms ? f->end_ms : f->start_ms) <= g_twin_to);
 	bool ok = in && (g_filter == NULL || nfw_filter_match(g_filter, f));
@@ -778,6 +829,8 @@ main(int argc, char **argv)
 	}
 	struct nfw_capture_stats cap_tot;
 	memset(&cap_tot, 0, sizeof(cap_tot));
+	g_progress = isatty(STDERR_FILENO) && getenv("NFW_NO_PROGRESS") == NULL;
+	g_prog_t0 = mono_ms();
 	if (listen_spec != NULL) {
 		rc = run_listen(listen_spec, d, w, idle_s, max_s, &cap_tot);
 		if (rc == 2) {
@@ -870,6 +923,7 @@ main(int argc, char **argv)
 					}
 				continue;
 			}
+			progress_count(n);
 			for (unsigned k = 0; k < n; k++) {
 				if (g_nfd != NULL) /* only the nfdump stage prints a summary */
 					nfw_stat_summary_read(&g_sum, &recs[k], true);
@@ -896,6 +950,7 @@ main(int argc, char **argv)
 		nfw_meter_stats_get(meter, &mst);
 		nfw_meter_free(meter);
 	}
+	progress_end();
 	nfw_flow_writer_close(w);
 	if (g_segw != NULL) {
 		struct nfw_segw_stats ws;
