@@ -199,9 +199,10 @@ struct nfw_stat_spec {
 	enum nfw_stat_order orders[NFW_STAT_MAX_ORDERS];
 	unsigned norders;
 	uint8_t mask4, mask6;     /**< srcnet / dstnet: default /24 and /64 */
+	bool by_proto;            /**< "srcip:p": split by transport protocol too */
 };
 
-/** Parse "srcip/bytes", "dstport/flows/packets", "srcnet/24/bytes"... 0 or -1 with err. */
+/** Parse "srcip/bytes", "dstport/flows/packets", "srcnet/24/bytes", "srcip:p/bytes"... 0 or -1 with err. */
 int nfw_stat_spec_parse(const char *s, struct nfw_stat_spec *sp, char *err, size_t errlen);
 /** nfdump's title of the field ("Src IP Addr", "Dst Port", ...). */
 const char *nfw_stat_elem_title(enum nfw_stat_elem e);

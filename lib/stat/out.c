@@ -170,7 +170,7 @@ nfw_stat_elem_print(const struct nfw_stat_out *out, const struct nfw_stat_spec *
 			const struct nfw_stat_entry *e = rows[i];
 			elem_value(sp, e, true, v, sizeof(v));
 			char pr[8] = "any";
-			if (sp->elem == NFW_STAT_E_PROTO)
+			if (sp->elem == NFW_STAT_E_PROTO || sp->by_proto)
 				snprintf(pr, sizeof(pr), "%u", e->key.proto);
 			fprintf(fp, "%s,%s,%s,%s,%s,%llu,%.1f,%llu,%.1f,%llu,%.1f,%llu,%llu,%llu\n",
 				time_s(e->first_ms, t1, sizeof(t1)), time_s(e->last_ms, t2, sizeof(t2)),
@@ -192,10 +192,12 @@ nfw_stat_elem_print(const struct nfw_stat_out *out, const struct nfw_stat_spec *
 		const struct nfw_stat_entry *e = rows[i];
 		bool x = out->exact;
 		elem_value(sp, e, x, v, sizeof(v));
+		char pr[16] = "any"; /* nfdump names the protocol there for -s proto and :p */
+		if (sp->elem == NFW_STAT_E_PROTO || sp->by_proto)
+			proto_str(e->key.proto, x, pr, sizeof(pr));
 		fprintf(fp, "%-23s %16s %-5s %16s %6s(%4.1f) %8s(%4.1f) %8s(%4.1f) %10s %8s %5s\n",
 			nfw_stat_time(e->first_ms, t1, sizeof(t1)), duration_str(duration_ms(e), x, d, sizeof(d)),
-			sp->elem == NFW_STAT_E_PROTO ? v : "any", /* nfdump names the protocol there too */
-			v, nfw_stat_num(e->flows, x, fl, sizeof(fl)), pct(e->flows, total_flows),
+			pr, v, nfw_stat_num(e->flows, x, fl, sizeof(fl)), pct(e->flows, total_flows),
 			nfw_stat_num(e->packets, x, pk, sizeof(pk)), pct(e->packets, total_packets),
 			nfw_stat_num(e->bytes, x, by, sizeof(by)), pct(e->bytes, total_bytes),
 			nfw_stat_num(nfw_stat_pps(e), x, pps, sizeof(pps)),

@@ -168,6 +168,11 @@ nfw_stat_spec_parse(const char *s, struct nfw_stat_spec *sp, char *err, size_t e
 		snprintf(err, errlen, "-s: a field is missing (srcip, dstip, ip, dstport, record, ...)");
 		return -1;
 	}
+	size_t wl = strlen(w);
+	if (wl > 2 && w[wl - 2] == ':' && (w[wl - 1] == 'p' || w[wl - 1] == 'P')) { /* nfdump's :p */
+		sp->by_proto = true;
+		w[wl - 2] = '\0';
+	}
 	int e = -1;
 	for (int i = 0; i < NFW_STAT_E__MAX; i++)
 		if (strcasecmp(w, elems[i].word) == 0)
@@ -269,6 +274,9 @@ elem_keys(const struct nfw_stat_spec *sp, const struct nfw_flow *f, struct nfw_s
 	default:
 		return 0;
 	}
+	if (sp->by_proto) /* :p: one entry per value and protocol */
+		for (unsigned i = 0; i < n; i++)
+			k[i].proto = f->proto;
 	return n;
 }
 

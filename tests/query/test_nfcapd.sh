@@ -83,7 +83,8 @@ assert s["files"] == 1 and s["flows"] == 20178 and s["damaged_records"] == 0, s'
 check "-R DIR: the file found and counted" $?
 
 # (not -s record: nfdump 1.7.1 prints its times and counts as INVALID / 0 there)
-for cmd in "-s srcip/bytes -n 10" "-s dstport/flows -n 10" "-A srcip,dstport -O bytes -n 15" "-s proto/packets -n 5"; do
+for cmd in "-s srcip/bytes -n 10" "-s dstport/flows -n 10" "-A srcip,dstport -O bytes -n 15" "-s proto/packets -n 5" \
+	"-s dstport:p/bytes -n 10" "-s srcip:p/bytes -n 10"; do
 	nfdump -R "$work/z1" -N -q $cmd 2>/dev/null | awk '{$1=$1};1' >"$work/nfd"
 	"$query" -R "$work/z1" -N -q $cmd 2>/dev/null | awk '{$1=$1};1' >"$work/ours"
 	[ -s "$work/nfd" ] && python3 - "$work/nfd" "$work/ours" <<'PY'

@@ -131,6 +131,23 @@ test_elem_two_sided(void **state)
 	assert_non_null(strstr(err, "unknown order 'bites'"));
 	assert_int_equal(nfw_stat_spec_parse("colour/bytes", &sp, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown statistic 'colour'"));
+
+	/* :p splits by protocol: host 2 over TCP and over UDP are two entries */
+	assert_int_equal(nfw_stat_spec_parse("srcip:p/bytes", &sp, err, sizeof(err)), 0);
+	assert_true(sp.by_proto);
+	assert_int_equal(sp.elem, NFW_STAT_E_SRCIP);
+	t = nfw_stat_table_create(&none, 0);
+	struct nfw_flow c = rec(2, 10, 3, 30, 6, 1, 70, 0, 0), u = rec(2, 10, 3, 53, 17, 1, 30, 0, 0);
+	assert_int_equal(nfw_stat_elem_add(t, &sp, &c), 0);
+	assert_int_equal(nfw_stat_elem_add(t, &sp, &u), 0);
+	assert_int_equal(nfw_stat_elem_add(t, &sp, &c), 0);
+	assert_int_equal(nfw_stat_table_count(t), 2);
+	assert_int_equal(nfw_stat_top(nfw_stat_table_entries(t), 2, NFW_STAT_O_BYTES, 0, top), 2);
+	assert_int_equal(top[0]->key.proto, 6);
+	assert_int_equal(top[0]->bytes, 140);
+	assert_int_equal(top[1]->key.proto, 17);
+	assert_int_equal(top[1]->bytes, 30);
+	nfw_stat_table_free(t);
 }
 
 static void
