@@ -36,7 +36,6 @@
 #include <time.h>
 
 #include "nfw_capture.h"
-#include "nfw_nfcapd.h"
 #include "nfw_decode.h"
 #include "nfw_report.h"
 #include "nfw_store.h"
@@ -428,18 +427,8 @@ struct flow_sink {
 	struct detect_pipe *dp;
 };
 
-static void
-on_file_flow(const struct nfw_flow *f, void *arg)
-{
-	struct flow_sink *k = arg;
-	if (!keep(f))
-		return;
-	put_record(k->w, f);
-	if (k->dp != NULL)
-		nfw_flowtab_add(k->dp->ft, f);
-}
-
-/* a stored record (stored_read.c): the filter, the output, the detectors (sessions as they are, records stitched) */
+/* a record read (stored, from a flow file, metered): the filter, the output, the detectors (sessions as they are,
+ * records stitched) */
 static void
 on_stored(const struct nfw_flow *f, bool session, void *arg)
 {
@@ -453,6 +442,13 @@ on_stored(const struct nfw_flow *f, bool session, void *arg)
 		else
 			nfw_flowtab_add(k->dp->ft, f);
 	}
+}
+
+/* a record as an exporter would send it (a flow file, the meter) */
+static void
+on_file_flow(const struct nfw_flow *f, void *arg)
+{
+	on_stored(f, false, arg);
 }
 
 int

@@ -273,21 +273,15 @@ now_us(const struct app *a)
 	return a->start_ms * 1000 + (rte_get_tsc_cycles() - a->tsc0) * 1000000 / a->tsc_hz;
 }
 
-/* the packet's time for the meter: its rx timestamp (ns or us) where the port set one, else now */
-static inline uint64_t
-pkt_time_us(const struct app *a, const struct worker *w, const struct rte_mbuf *m)
-{
-	if (w->ts_off >= 0 && (m->ol_flags & w->ts_flag)) {
-		uint64_t v = *RTE_MBUF_DYNFIELD(m, w->ts_off, const uint64_t *);
-		return v > 100000000000000000ull ? v / 1000 : v; /* past 1e17: nanoseconds */
-	}
-	return now_us(a);
-}
-
+/* the packet's own time for the meter, when the port stamped it (ns or us): false when it did not */
 static inline bool
-pkt_timed(const struct worker *w, const struct rte_mbuf *m)
+pkt_time_us(const struct worker *w, const struct rte_mbuf *m, uint64_t *us)
 {
-	return w->ts_off >= 0 && (m->ol_flags & w->ts_flag) != 0;
+	if (w->ts_off < 0 || (m->ol_flags & w->ts_flag) == 0)
+		return false;
+	uint64_t v = *RTE_MBUF_DYNFIELD(m, w->ts_off, const uint64_t *);
+	*us = v > 100000000000000000ull ? v / 1000 : v; /* past 1e17: nanoseconds */
+	return true;
 }
 
 static void
@@ -304,12 +298,13 @@ handle_pkt(struct app *a, struct worker *w, struct rte_mbuf *m, uint64_t t_ms)
 		w->st.multiseg_copied++;
 	}
 	if (w->meter != NULL) { /* a mirror port: the packet itself is the traffic */
-		bool timed = pkt_timed(w, m);
+		uint64_t t_us;
+		bool timed = pkt_time_us(w, m, &t_us);
 		w->st.meter_timed += timed;
 		/* the wire length is not known past pkt_len (a replayed capture's snap length cut its
 		 * frames): the IP header's length is what an exporter counts, so the frame may be cut */
 		nfw_meter_frame(w->meter, 1 /* DLT_EN10MB */, data, len, (size_t)m->pkt_len + 65536,
-				timed ? pkt_time_us(a, w, m) : now_us(a));
+				timed ? t_us : now_us(a));
 		return;
 	}
 	if (!nfw_capture_parse_frame(1 /* DLT_EN10MB */, data, len, m->pkt_len, &pkt, &skip)) {

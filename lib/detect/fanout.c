@@ -96,11 +96,6 @@ admin_bit(uint16_t p)
 	return 0;
 }
 
-static bool
-admin_port(uint16_t p)
-{
-	return admin_bit(p) != 0;
-}
 
 struct fanout_state *
 fanout_create(const struct nfw_detect_config *c)
@@ -217,6 +212,7 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 	if (f->src_port != 0 && f->src_port < 1024 && f->dst_port >= 1024 && f->proto != 1 && f->proto != 58)
 		return;
 
+	unsigned abit = admin_bit(f->dst_port);
 	struct dslot *slot = find_slot(s, f->src_addr, fx->hs);
 	if (slot->idx == 0) {
 		/* a tracked source's flows skip the prefilter: it has done its job */
@@ -224,7 +220,7 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 		/* internal hosts on internal admin ports skip the prefilter: they cannot be
 		 * spoofed from outside, there are only as many as the site has, and a
 		 * lateral sweep is short */
-		bool inside = admin_port(f->dst_port) && fx->src_home && fx->dst_home;
+		bool inside = abit != 0 && fx->src_home && fx->dst_home;
 		if (!inside && est < (uint64_t)(d->cfg.scan_prefilter * 10))
 			return;
 		if (s->n >= s->max) {
@@ -255,7 +251,6 @@ fanout_add(struct nfw_detect *d, const struct fctx *fx)
 	if (f->sampling > x->sampling)
 		x->sampling = f->sampling;
 	x->udp = sat_inc(x->udp, !tcp);
-	unsigned abit = admin_bit(f->dst_port);
 	if (abit != 0 && fx->dst_home) {
 		nfw_hll_regs_add(x->admin_dsts, HLL_P, fx->hd);
 		x->admin = sat_inc(x->admin, 1);
